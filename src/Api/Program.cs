@@ -1,3 +1,18 @@
-var app = WebApplication.CreateBuilder(args).Build();
+using GanService.Api.Apis;
+using GanService.Api.Infrastructure;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddGanServiceApi();
+
+var app = builder.Build();
+await app.InitializeGanServiceAsync();
+app.UseGanServiceApi();
+
+app.MapHealthApi();
+app.MapUsersApi();
+app.MapDatasetsApi();
+
 app.Run();
+
+/// Visible to WebApplicationFactory in the tests.
 public partial class Program;

@@ -1,0 +1,109 @@
+using System.Security.Claims;
+using GanService.Api.Auth;
+using GanService.Api.Infrastructure;
+using GanService.Domain.Auth;
+using GanService.Domain.Data;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+
+namespace GanService.Api.Apis;
+
+public static class UsersApi
+{
+    public static IEndpointRouteBuilder MapUsersApi(this IEndpointRouteBuilder app)
+    {
+        var users = app.MapGroup("/api/users").WithTags("Users").RequireAuthorization(Roles.Admin);
+        users.MapPost("/", CreateUserAsync)
+            .WithSummary("Creates a user and its first API key (admin). The key is shown only in this response.")
+            .WithExamples(
+                request: new CreateUserRequest("ada", MaxConcurrentRuns: 2, StorageQuotaMb: 2048),
+                response: new CreatedUserResponse(Guid.Parse("7d1f5c1e-2f7b-4a8e-9a51-0d6f3c2b8e11"), "ada", "gan_3q2-7Xb…"),
+                responseStatus: StatusCodes.Status201Created);
+        users.MapGet("/", ListUsersAsync).WithSummary("Lists users (admin).");
+        users.MapDelete("/{id:guid}", DeleteUserAsync)
+            .WithSummary("Revokes every API key of a user (admin). Their data stays until deleted.");
+        users.MapPost("/{id:guid}/keys", CreateKeyAsync)
+            .WithSummary("Issues another API key for a user (admin), e.g. to rotate keys.");
+
+        app.MapGet("/api/me", GetMeAsync).WithTags("Users").RequireAuthorization()
+            .WithSummary("Who the key belongs to, with usage and quotas.");
+        return app;
+    }
+
+    public static async Task<Results<Created<CreatedUserResponse>, ValidationProblem>> CreateUserAsync(
+        CreateUserRequest request, GanDbContext db, UploadSettings uploads, CancellationToken cancellationToken)
+    {
+        var errors = new Dictionary<string, string[]>();
+        var name = request.Name?.Trim() ?? "";
+        if (name.Length is 0 or > 200) errors["name"] = ["name is required and at most 200 characters long."];
+        if (request.MaxConcurrentRuns is < 1 or > 64) errors["maxConcurrentRuns"] = ["maxConcurrentRuns must be between 1 and 64."];
+        if (request.StorageQuotaMb is < 1 or > 10_000_000) errors["storageQuotaMb"] = ["storageQuotaMb must be between 1 and 10000000."];
+        if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
+
+        var key = ApiKeys.Generate();
+        var user = new User
+        {
+            Name = name,
+            MaxConcurrentRuns = request.MaxConcurrentRuns ?? 1,
+            StorageQuotaBytes = (request.StorageQuotaMb ?? uploads.DefaultStorageQuotaMb) << 20,
+        };
+        user.ApiKeys.Add(new ApiKey { KeyHash = ApiKeys.Hash(key), Prefix = ApiKeys.DisplayPrefix(key) });
+        db.Users.Add(user);
+        await db.SaveChangesAsync(cancellationToken);
+        return TypedResults.Created($"/api/users/{user.Id}", new CreatedUserResponse(user.Id, user.Name, key));
+    }
+
+    public static async Task<Ok<List<UserResponse>>> ListUsersAsync(GanDbContext db, CancellationToken cancellationToken)
+    {
+        var users = await db.Users.OrderBy(user => user.CreatedAt)
+            .Select(user => new UserResponse(user.Id, user.Name, user.IsAdmin, user.MaxConcurrentRuns,
+                user.StorageQuotaBytes, user.CreatedAt, user.ApiKeys.Count(key => key.RevokedAt == null)))
+            .ToListAsync(cancellationToken);
+        return TypedResults.Ok(users);
+    }
+
+    public static async Task<Results<NoContent, ProblemHttpResult>> DeleteUserAsync(
+        Guid id, ClaimsPrincipal caller, GanDbContext db, CancellationToken cancellationToken)
+    {
+        if (id == caller.UserId())
+            return Problems.Of(StatusCodes.Status409Conflict, "You cannot revoke your own keys; ask another admin.");
+        var user = await db.Users.Include(u => u.ApiKeys).SingleOrDefaultAsync(u => u.Id == id, cancellationToken);
+        if (user is null) return Problems.NotFound("user");
+        foreach (var key in user.ApiKeys.Where(key => key.RevokedAt is null)) key.RevokedAt = DateTime.UtcNow;
+        await db.SaveChangesAsync(cancellationToken);
+        return TypedResults.NoContent();
+    }
+
+    public static async Task<Results<Created<CreatedUserResponse>, ProblemHttpResult>> CreateKeyAsync(
+        Guid id, GanDbContext db, CancellationToken cancellationToken)
+    {
+        var user = await db.Users.SingleOrDefaultAsync(u => u.Id == id, cancellationToken);
+        if (user is null) return Problems.NotFound("user");
+        var key = ApiKeys.Generate();
+        db.ApiKeys.Add(new ApiKey { UserId = user.Id, KeyHash = ApiKeys.Hash(key), Prefix = ApiKeys.DisplayPrefix(key) });
+        await db.SaveChangesAsync(cancellationToken);
+        return TypedResults.Created($"/api/users/{user.Id}", new CreatedUserResponse(user.Id, user.Name, key));
+    }
+
+    public static async Task<Ok<MeResponse>> GetMeAsync(ClaimsPrincipal caller, GanDbContext db, CancellationToken cancellationToken)
+    {
+        var userId = caller.UserId();
+        var user = await db.Users.SingleAsync(u => u.Id == userId, cancellationToken);
+        var storageBytes = await db.Datasets.Where(d => d.OwnerId == userId).SumAsync(d => (long?)d.StorageBytes, cancellationToken) ?? 0;
+        return TypedResults.Ok(new MeResponse(user.Id, user.Name, user.IsAdmin,
+            new UsageResponse(storageBytes, RunningRuns: 0),
+            new QuotasResponse(user.MaxConcurrentRuns, user.StorageQuotaBytes)));
+    }
+}
+
+public sealed record CreateUserRequest(string? Name, int? MaxConcurrentRuns = null, long? StorageQuotaMb = null);
+
+public sealed record CreatedUserResponse(Guid Id, string Name, string ApiKey);
+
+public sealed record UserResponse(Guid Id, string Name, bool IsAdmin, int MaxConcurrentRuns, long StorageQuotaBytes, DateTime CreatedAt, int ActiveKeys);
+
+public sealed record MeResponse(Guid Id, string Name, bool IsAdmin, UsageResponse Usage, QuotasResponse Quotas);
+
+public sealed record UsageResponse(long StorageBytes, int RunningRuns);
+
+public sealed record QuotasResponse(int MaxConcurrentRuns, long StorageQuotaBytes);

@@ -1,0 +1,85 @@
+using GanService.Api.Auth;
+using GanService.Domain;
+using GanService.Domain.Data;
+using GanService.Domain.Storage;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace GanService.Api.Infrastructure;
+
+public static class ApiExtensions
+{
+    private const string DefaultUrl = "http://localhost:5080";
+
+    public static WebApplicationBuilder AddGanServiceApi(this WebApplicationBuilder builder)
+    {
+        // --urls and ASPNETCORE_URLS still win; without them the service listens where the README says.
+        if (string.IsNullOrEmpty(builder.Configuration["urls"])) builder.WebHost.UseUrls(DefaultUrl);
+
+        var services = builder.Services;
+        services.AddGanServiceDomain(builder.Configuration);
+
+        var uploads = builder.Configuration.GetSection("Uploads").Get<UploadSettings>() ?? new UploadSettings();
+        services.AddSingleton(uploads);
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = uploads.MaxRequestBytes);
+        services.Configure<FormOptions>(form =>
+        {
+            form.MultipartBodyLengthLimit = uploads.MaxRequestBytes;
+            form.ValueCountLimit = 64;
+        });
+
+        services.AddProblemDetails();
+        services.AddExceptionHandler<ProblemExceptionHandler>();
+
+        services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
+        services.AddAuthorizationBuilder()
+            .AddPolicy(Roles.Admin, policy => policy.RequireRole(Roles.Admin));
+
+        services.AddHealthChecks()
+            .AddDbContextCheck<GanDbContext>("database", tags: ["ready"])
+            .AddCheck<BlobStoreHealthCheck>("storage", tags: ["ready"]);
+
+        services.AddGanServiceOpenApi();
+        return builder;
+    }
+
+    /// Brings the database to the current schema and makes sure an admin exists.
+    public static async Task InitializeGanServiceAsync(this WebApplication app)
+    {
+        await using var scope = app.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<GanDbContext>();
+        await db.Database.MigrateAsync();
+        await AdminBootstrap.EnsureAdminAsync(db, app.Services.GetRequiredService<GanServiceSettings>(),
+            app.Configuration, app.Logger);
+    }
+
+    public static WebApplication UseGanServiceApi(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseGanServiceOpenApi();
+        return app;
+    }
+
+}
+
+internal sealed class BlobStoreHealthCheck(IBlobStore blobs) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await blobs.CheckAvailableAsync(cancellationToken);
+            return HealthCheckResult.Healthy();
+        }
+        catch (Exception exception)
+        {
+            return HealthCheckResult.Unhealthy("The blob store cannot be reached.", exception);
+        }
+    }
+}

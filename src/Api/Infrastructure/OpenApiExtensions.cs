@@ -1,0 +1,84 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using GanService.Api.Auth;
+using Microsoft.AspNetCore.OpenApi;
+using Microsoft.OpenApi;
+
+namespace GanService.Api.Infrastructure;
+
+public static class OpenApiExtensions
+{
+    private static readonly JsonSerializerOptions ExampleJson = new(JsonSerializerDefaults.Web);
+
+    public static IServiceCollection AddGanServiceOpenApi(this IServiceCollection services) =>
+        services.AddOpenApi(options =>
+        {
+            options.AddDocumentTransformer((document, _, _) =>
+            {
+                document.Info = new OpenApiInfo
+                {
+                    Title = "GanService",
+                    Version = "v1",
+                    Description = "Train GANs on small sets of drawings. Every /api route needs the X-Api-Key header: " +
+                                  "the admin key is in <DataDirectory>/admin.key on first start.",
+                };
+                document.Components ??= new OpenApiComponents();
+                document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
+                document.Components.SecuritySchemes[ApiKeyAuthenticationHandler.SchemeName] = new OpenApiSecurityScheme
+                {
+                    Type = SecuritySchemeType.ApiKey,
+                    In = ParameterLocation.Header,
+                    Name = ApiKeyAuthenticationHandler.HeaderName,
+                    Description = "Your API key, shown once when your user or key was created.",
+                };
+                return Task.CompletedTask;
+            });
+            options.AddOperationTransformer((operation, context, _) =>
+            {
+                // Routes behind authorization show the key requirement and their 401.
+                var metadata = context.Description.ActionDescriptor.EndpointMetadata;
+                if (metadata.OfType<Microsoft.AspNetCore.Authorization.IAuthorizeData>().Any())
+                {
+                    operation.Security ??= [];
+                    operation.Security.Add(new OpenApiSecurityRequirement
+                    {
+                        [new OpenApiSecuritySchemeReference(ApiKeyAuthenticationHandler.SchemeName, context.Document)] = [],
+                    });
+                    operation.Responses ??= new OpenApiResponses();
+                    operation.Responses.TryAdd("401", new OpenApiResponse { Description = "Missing or unknown API key." });
+                }
+                return Task.CompletedTask;
+            });
+        });
+
+    public static WebApplication UseGanServiceOpenApi(this WebApplication app)
+    {
+        app.MapOpenApi();
+        app.UseSwaggerUI(ui =>
+        {
+            ui.SwaggerEndpoint("/openapi/v1.json", "GanService v1");
+            ui.RoutePrefix = "swagger";
+            ui.DocumentTitle = "GanService API";
+        });
+        return app;
+    }
+
+    /// Declares a binary 200 response of the given image type, so that Swagger UI shows the picture.
+    public static RouteHandlerBuilder ProducesImage(this RouteHandlerBuilder builder, string contentType) =>
+        builder.Produces(StatusCodes.Status200OK, typeof(Stream), contentType);
+
+    /// Puts example bodies into the OpenAPI document: the request (JSON) and the response for a status.
+    public static RouteHandlerBuilder WithExamples(this RouteHandlerBuilder builder, object? request = null, object? response = null, int responseStatus = 200) =>
+        builder.AddOpenApiOperationTransformer((operation, _, _) =>
+        {
+            if (request is not null && operation.RequestBody?.Content is { } requestContent)
+            {
+                foreach (var media in requestContent.Values) media.Example = JsonSerializer.SerializeToNode(request, ExampleJson);
+            }
+            if (response is not null && operation.Responses?.TryGetValue(responseStatus.ToString(), out var answer) == true && answer.Content is { } responseContent)
+            {
+                foreach (var media in responseContent.Values) media.Example = JsonSerializer.SerializeToNode(response, ExampleJson);
+            }
+            return Task.CompletedTask;
+        });
+}

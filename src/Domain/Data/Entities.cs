@@ -1,0 +1,58 @@
+namespace GanService.Domain.Data;
+
+public sealed class User
+{
+    public Guid Id { get; set; } = Guid.NewGuid();
+    public required string Name { get; set; }
+    public bool IsAdmin { get; set; }
+    public int MaxConcurrentRuns { get; set; } = 1;
+    public long StorageQuotaBytes { get; set; }
+    public DateTime CreatedAt { get; set; } = DateTime.UtcNow;
+    public List<ApiKey> ApiKeys { get; set; } = [];
+}
+
+/// Only the SHA-256 of a key is stored; the key itself is shown once, when it is created.
+public sealed class ApiKey
+{
+    public Guid Id { get; set; } = Guid.NewGuid();
+    public Guid UserId { get; set; }
+    public User? User { get; set; }
+    public required string KeyHash { get; set; }
+    /// The first characters of the key, so a person can tell their keys apart.
+    public required string Prefix { get; set; }
+    public DateTime CreatedAt { get; set; } = DateTime.UtcNow;
+    public DateTime? RevokedAt { get; set; }
+}
+
+public sealed class Dataset
+{
+    public Guid Id { get; set; } = Guid.NewGuid();
+    public Guid OwnerId { get; set; }
+    public required string Name { get; set; }
+    /// 1 when every image is grayscale, else 3.
+    public int Channels { get; set; } = 1;
+    public long StorageBytes { get; set; }
+    public DateTime CreatedAt { get; set; } = DateTime.UtcNow;
+    public List<DatasetImage> Images { get; set; } = [];
+}
+
+public sealed class DatasetImage
+{
+    public Guid Id { get; set; } = Guid.NewGuid();
+    public Guid DatasetId { get; set; }
+    public Dataset? Dataset { get; set; }
+    /// Upload order, so previews and training see the images as uploaded.
+    public int Ordinal { get; set; }
+    /// The uploaded name, for display only: never used as a path.
+    public required string FileName { get; set; }
+    public int Width { get; set; }
+    public int Height { get; set; }
+    public bool IsGrayscale { get; set; }
+    public long SizeBytes { get; set; }
+    /// SHA-256 of the decoded pixels, to report exact duplicates.
+    public required string PixelHash { get; set; }
+    public required string BlobKey { get; set; }
+    public List<string> Tags { get; set; } = [];
+    public string? Label { get; set; }
+    public bool Excluded { get; set; }
+}

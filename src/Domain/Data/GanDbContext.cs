@@ -1,0 +1,75 @@
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.ChangeTracking;
+using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
+
+namespace GanService.Domain.Data;
+
+/// One model for both providers; each provider has its own migrations (see SqliteGanDbContext and
+/// PostgresGanDbContext), because SQL types and migration operations differ between them.
+public abstract class GanDbContext(DbContextOptions options) : DbContext(options)
+{
+    public DbSet<User> Users => Set<User>();
+    public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
+    public DbSet<Dataset> Datasets => Set<Dataset>();
+    public DbSet<DatasetImage> DatasetImages => Set<DatasetImage>();
+
+    protected override void ConfigureConventions(ModelConfigurationBuilder conventions)
+    {
+        // All times are UTC. SQLite hands DateTime back without a kind, so restore it on read, and
+        // Npgsql maps UTC DateTime to timestamptz.
+        conventions.Properties<DateTime>().HaveConversion<UtcDateTimeConverter>();
+    }
+
+    private sealed class UtcDateTimeConverter() : ValueConverter<DateTime, DateTime>(
+        value => value.ToUniversalTime(),
+        value => DateTime.SpecifyKind(value, DateTimeKind.Utc));
+
+    protected override void OnModelCreating(ModelBuilder model)
+    {
+        model.Entity<User>(user =>
+        {
+            user.Property(u => u.Name).HasMaxLength(200);
+            user.HasMany(u => u.ApiKeys).WithOne(k => k.User).HasForeignKey(k => k.UserId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        model.Entity<ApiKey>(key =>
+        {
+            key.Property(k => k.KeyHash).HasMaxLength(64);
+            key.Property(k => k.Prefix).HasMaxLength(16);
+            key.HasIndex(k => k.KeyHash).IsUnique();
+        });
+
+        model.Entity<Dataset>(dataset =>
+        {
+            dataset.Property(d => d.Name).HasMaxLength(200);
+            dataset.HasIndex(d => d.OwnerId);
+            dataset.HasOne<User>().WithMany().HasForeignKey(d => d.OwnerId).OnDelete(DeleteBehavior.Cascade);
+            dataset.HasMany(d => d.Images).WithOne(i => i.Dataset).HasForeignKey(i => i.DatasetId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        model.Entity<DatasetImage>(image =>
+        {
+            image.Property(i => i.FileName).HasMaxLength(500);
+            image.Property(i => i.PixelHash).HasMaxLength(64);
+            image.Property(i => i.BlobKey).HasMaxLength(300);
+            image.Property(i => i.Label).HasMaxLength(200);
+            image.HasIndex(i => new { i.DatasetId, i.Ordinal });
+            // Tags as a JSON array in one text column: the same on SQLite and Postgres, and tags are
+            // only ever read and written with their image.
+            image.Property(i => i.Tags)
+                .HasConversion(
+                    tags => JsonSerializer.Serialize(tags, JsonSerializerOptions.Default),
+                    json => JsonSerializer.Deserialize<List<string>>(json, JsonSerializerOptions.Default) ?? new List<string>(),
+                    new ValueComparer<List<string>>(
+                        (a, b) => a!.SequenceEqual(b!),
+                        tags => tags.Aggregate(0, (hash, tag) => HashCode.Combine(hash, tag.GetHashCode())),
+                        tags => tags.ToList()))
+                .HasMaxLength(4000);
+        });
+    }
+}
+
+public sealed class SqliteGanDbContext(DbContextOptions<SqliteGanDbContext> options) : GanDbContext(options);
+
+public sealed class PostgresGanDbContext(DbContextOptions<PostgresGanDbContext> options) : GanDbContext(options);

@@ -1,0 +1,52 @@
+using System.Net;
+using System.Text.Json;
+using GanService.Api.Tests.Infrastructure;
+
+namespace GanService.Api.Tests.Apis;
+
+public sealed class OperationsTests(SqliteApiFactory factory) : IClassFixture<SqliteApiFactory>
+{
+    [Fact]
+    public async Task Health_routes_answer_without_a_key()
+    {
+        using var client = factory.CreateClient();
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health/live")).StatusCode);
+        var ready = await (await client.GetAsync("/health/ready")).ReadJsonAsync<JsonElement>();
+        Assert.Equal("Healthy", ready.GetProperty("status").GetString());
+        Assert.Equal(["database", "storage"], ready.GetProperty("checks").EnumerateArray().Select(check => check.GetProperty("name").GetString()).Order());
+    }
+
+    [Fact]
+    public async Task Swagger_ui_serves_the_openapi_document_of_every_route()
+    {
+        using var client = factory.CreateClient();
+        var ui = await client.GetAsync("/swagger/index.html");
+        Assert.Equal(HttpStatusCode.OK, ui.StatusCode);
+        Assert.Contains("swagger-ui", await ui.Content.ReadAsStringAsync(), StringComparison.OrdinalIgnoreCase);
+
+        var document = await (await client.GetAsync("/openapi/v1.json")).ReadJsonAsync<JsonElement>();
+        var paths = document.GetProperty("paths");
+        string[] routes =
+        [
+            "/api/users", "/api/users/{id}", "/api/me", "/api/datasets", "/api/datasets/{id}", "/api/datasets/{id}/images",
+            "/api/datasets/{id}/images/{imageId}", "/api/datasets/{id}/images/{imageId}/prepared", "/api/datasets/{id}/preview",
+            "/health/live", "/health/ready",
+        ];
+        foreach (var route in routes) Assert.True(paths.TryGetProperty(route, out _), $"{route} is missing from the OpenAPI document");
+
+        Assert.True(document.GetProperty("components").GetProperty("securitySchemes").TryGetProperty("ApiKey", out _));
+        var upload = paths.GetProperty("/api/datasets").GetProperty("post");
+        Assert.True(upload.GetProperty("requestBody").GetProperty("content").TryGetProperty("multipart/form-data", out _));
+        Assert.True(upload.GetProperty("responses").GetProperty("201").GetProperty("content").GetProperty("application/json").TryGetProperty("example", out _));
+        var preview = paths.GetProperty("/api/datasets/{id}/preview").GetProperty("get");
+        Assert.True(preview.GetProperty("responses").GetProperty("200").GetProperty("content").TryGetProperty("image/png", out _));
+    }
+
+    [Fact]
+    public async Task Unknown_routes_answer_with_problem_details()
+    {
+        using var client = factory.CreateAdminClient();
+        await (await client.GetAsync("/api/nothing-here")).AssertProblemAsync(HttpStatusCode.NotFound);
+        await (await client.GetAsync($"/api/datasets/{Guid.NewGuid()}")).AssertProblemAsync(HttpStatusCode.NotFound);
+    }
+}
