@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Prometheus;
 
 namespace GanService.Api.Apis;
 
@@ -13,6 +14,8 @@ public static class HealthApi
         health.MapGet("/ready", ReadyAsync)
             .WithSummary("Readiness: the database and the blob storage can be reached.")
             .Produces<HealthResponse>(StatusCodes.Status503ServiceUnavailable);
+        // Prometheus text format: request counts and durations per route, process and GC figures.
+        app.MapMetrics("/metrics").WithTags("Operations").WithSummary("Prometheus metrics.").AllowAnonymous();
         return app;
     }
 

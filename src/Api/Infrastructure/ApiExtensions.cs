@@ -5,6 +5,7 @@ using GanService.Domain.Storage;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.EntityFrameworkCore;
+using Prometheus;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace GanService.Api.Infrastructure;
@@ -60,6 +61,7 @@ public static class ApiExtensions
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseHttpMetrics();
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseGanServiceOpenApi();

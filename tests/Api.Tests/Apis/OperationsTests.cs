@@ -17,6 +17,16 @@ public sealed class OperationsTests(SqliteApiFactory factory) : IClassFixture<Sq
     }
 
     [Fact]
+    public async Task Metrics_are_exposed_for_prometheus()
+    {
+        using var client = factory.CreateClient();
+        await client.GetAsync("/health/live");
+        var metrics = await client.GetStringAsync("/metrics");
+        Assert.Contains("http_requests_received_total", metrics);
+        Assert.Contains("endpoint=\"/health/live\"", metrics);
+    }
+
+    [Fact]
     public async Task Swagger_ui_serves_the_openapi_document_of_every_route()
     {
         using var client = factory.CreateClient();
