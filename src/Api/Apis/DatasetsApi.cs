@@ -33,14 +33,17 @@ public static class DatasetsApi
             .WithExamples(response: new DatasetCreatedResponse(ExampleId, "pencil sketches", 175, 1, 5_242_880,
                 [new RejectedFileResponse("sketches.zip/notes.txt", "Not a PNG, JPEG or WebP image (the content was checked, not the name).")],
                 [new DuplicateResponse("sketches.zip/cat (1).jpg", "sketches.zip/cat.jpg")]), responseStatus: StatusCodes.Status201Created);
-        datasets.MapGet("/", ListDatasetsAsync).WithSummary("Lists your datasets.");
-        datasets.MapGet("/{id:guid}", GetDatasetAsync).WithSummary("One of your datasets.");
+        datasets.MapGet("/", ListDatasetsAsync).WithSummary("Lists your datasets.")
+            .WithExamples(response: new[] { ExampleDataset });
+        datasets.MapGet("/{id:guid}", GetDatasetAsync).WithSummary("One of your datasets.")
+            .WithExamples(response: ExampleDataset);
         datasets.MapDelete("/{id:guid}", DeleteDatasetAsync).WithSummary("Deletes a dataset and its images.");
 
-        datasets.MapGet("/{id:guid}/images", ListImagesAsync).WithSummary("The images of a dataset, in upload order.");
+        datasets.MapGet("/{id:guid}/images", ListImagesAsync).WithSummary("The images of a dataset, in upload order.")
+            .WithExamples(response: new[] { ExampleImage });
         datasets.MapPatch("/{id:guid}/images/{imageId:guid}", PatchImageAsync)
             .WithSummary("Sets an image's tags, label (\"\" clears it) or whether training leaves it out.")
-            .WithExamples(request: new PatchImageRequest(["face", "pencil"], "cat", Excluded: false));
+            .WithExamples(request: new PatchImageRequest(["face", "pencil"], "cat", Excluded: false), response: ExampleImage);
         datasets.MapGet("/{id:guid}/images/{imageId:guid}", GetOriginalAsync)
             .WithSummary("The stored original, as PNG.")
             .ProducesImage("image/png");
@@ -56,6 +59,12 @@ public static class DatasetsApi
     }
 
     private static readonly Guid ExampleId = Guid.Parse("3b0c7d7e-5a43-4c8f-9f0e-2d1f1b6a9c20");
+
+    private static readonly DatasetResponse ExampleDataset =
+        new(ExampleId, "pencil sketches", 176, 170, 1, 3_466_980, new DateTime(2026, 11, 28, 9, 30, 0, DateTimeKind.Utc));
+
+    private static readonly ImageResponse ExampleImage =
+        new(Guid.Parse("0c4f3a9e-8d1b-4e55-9a51-7b2c1d3e4f50"), "sketches.zip/cat.jpg", 200, 200, ["face", "pencil"], "cat", false);
 
     public static async Task<Results<Created<DatasetCreatedResponse>, ProblemHttpResult>> CreateDatasetAsync(
         HttpRequest request, ClaimsPrincipal caller, GanDbContext db, IBlobStore blobs, ImageIngest ingest,

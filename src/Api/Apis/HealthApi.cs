@@ -1,3 +1,4 @@
+using GanService.Api.Infrastructure;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Prometheus;
@@ -10,9 +11,11 @@ public static class HealthApi
     {
         var health = app.MapGroup("/health").WithTags("Operations").AllowAnonymous();
         health.MapGet("/live", Live)
-            .WithSummary("Liveness: the process answers.");
+            .WithSummary("Liveness: the process answers.")
+            .WithExamples(response: new HealthResponse("Healthy", []));
         health.MapGet("/ready", ReadyAsync)
             .WithSummary("Readiness: the database and the blob storage can be reached.")
+            .WithExamples(response: new HealthResponse("Healthy", [new("database", "Healthy", null), new("storage", "Healthy", null)]))
             .Produces<HealthResponse>(StatusCodes.Status503ServiceUnavailable);
         // Prometheus text format: request counts and durations per route, process and GC figures.
         app.MapMetrics("/metrics").WithTags("Operations").WithSummary("Prometheus metrics.").AllowAnonymous();

@@ -17,18 +17,23 @@ public static class UsersApi
             .WithSummary("Creates a user and its first API key (admin). The key is shown only in this response.")
             .WithExamples(
                 request: new CreateUserRequest("ada", MaxConcurrentRuns: 2, StorageQuotaMb: 2048),
-                response: new CreatedUserResponse(Guid.Parse("7d1f5c1e-2f7b-4a8e-9a51-0d6f3c2b8e11"), "ada", "gan_3q2-7Xb…"),
+                response: new CreatedUserResponse(ExampleUserId, "ada", "gan_3q2-7XbN0c…"),
                 responseStatus: StatusCodes.Status201Created);
-        users.MapGet("/", ListUsersAsync).WithSummary("Lists users (admin).");
+        users.MapGet("/", ListUsersAsync).WithSummary("Lists users (admin).")
+            .WithExamples(response: new[] { new UserResponse(ExampleUserId, "ada", false, 2, 2048L << 20, new DateTime(2026, 11, 28, 9, 0, 0, DateTimeKind.Utc), 1) });
         users.MapDelete("/{id:guid}", DeleteUserAsync)
             .WithSummary("Revokes every API key of a user (admin). Their data stays until deleted.");
         users.MapPost("/{id:guid}/keys", CreateKeyAsync)
-            .WithSummary("Issues another API key for a user (admin), e.g. to rotate keys.");
+            .WithSummary("Issues another API key for a user (admin), e.g. to rotate keys.")
+            .WithExamples(response: new CreatedUserResponse(ExampleUserId, "ada", "gan_Jk8m2QpX…"), responseStatus: StatusCodes.Status201Created);
 
         app.MapGet("/api/me", GetMeAsync).WithTags("Users").RequireAuthorization()
-            .WithSummary("Who the key belongs to, with usage and quotas.");
+            .WithSummary("Who the key belongs to, with usage and quotas.")
+            .WithExamples(response: new MeResponse(ExampleUserId, "ada", false, new UsageResponse(3_466_980, 0), new QuotasResponse(2, 2048L << 20)));
         return app;
     }
+
+    private static readonly Guid ExampleUserId = Guid.Parse("7d1f5c1e-2f7b-4a8e-9a51-0d6f3c2b8e11");
 
     public static async Task<Results<Created<CreatedUserResponse>, ValidationProblem>> CreateUserAsync(
         CreateUserRequest request, GanDbContext db, UploadSettings uploads, CancellationToken cancellationToken)

@@ -47,9 +47,33 @@ public static class OpenApiExtensions
                     operation.Responses ??= new OpenApiResponses();
                     operation.Responses.TryAdd("401", new OpenApiResponse { Description = "Missing or unknown API key." });
                 }
+                DescribeQueryParameters(operation);
                 return Task.CompletedTask;
             });
         });
+
+    /// The query parameters are taken as text (so that a bad value gets a clear 400); this says what they mean.
+    private static readonly Dictionary<string, (string Description, string Example)> QueryParameters = new()
+    {
+        ["resolution"] = ("Training resolution: 16, 32, 64, 128 or 256 (default 64).", "64"),
+        ["count"] = ("How many images the contact sheet shows, 1 to 256 (default 64).", "64"),
+        ["flatten"] = ("Even out paper tint, shadows and uneven light (default true).", "true"),
+        ["autoLevels"] = ("Stretch levels so paper is white and strokes are dark (default true).", "true"),
+        ["denoise"] = ("Noise reduction, 0 = off to 3 = strong.", "1"),
+        ["autoCrop"] = ("Crop to the drawing plus a margin, dropping the table around a photographed sheet (default true).", "true"),
+        ["fit"] = ("How a non-square image becomes square: pad, crop or stretch (default pad).", "pad"),
+        ["invert"] = ("White strokes on black (default false).", "false"),
+    };
+
+    private static void DescribeQueryParameters(OpenApiOperation operation)
+    {
+        foreach (var parameter in operation.Parameters?.OfType<OpenApiParameter>() ?? [])
+        {
+            if (parameter.In != ParameterLocation.Query || !QueryParameters.TryGetValue(parameter.Name ?? "", out var docs)) continue;
+            parameter.Description = docs.Description;
+            parameter.Example = JsonValue.Create(docs.Example);
+        }
+    }
 
     public static WebApplication UseGanServiceOpenApi(this WebApplication app)
     {

@@ -53,6 +53,26 @@ public sealed class OperationsTests(SqliteApiFactory factory) : IClassFixture<Sq
     }
 
     [Fact]
+    public async Task Every_json_body_in_the_openapi_document_has_an_example()
+    {
+        using var client = factory.CreateClient();
+        var document = await (await client.GetAsync("/openapi/v1.json")).ReadJsonAsync<JsonElement>();
+        var missing = new List<string>();
+        foreach (var path in document.GetProperty("paths").EnumerateObject())
+        foreach (var operation in path.Value.EnumerateObject())
+        {
+            var bodies = new List<(string Where, JsonElement Content)>();
+            if (operation.Value.TryGetProperty("requestBody", out var request)) bodies.Add(("request", request.GetProperty("content")));
+            foreach (var response in operation.Value.GetProperty("responses").EnumerateObject())
+                if (response.Name.StartsWith('2') && response.Value.TryGetProperty("content", out var content)) bodies.Add((response.Name, content));
+            foreach (var (where, content) in bodies)
+                if (content.TryGetProperty("application/json", out var json) && !json.TryGetProperty("example", out _))
+                    missing.Add($"{operation.Name.ToUpperInvariant()} {path.Name} {where}");
+        }
+        Assert.Empty(missing);
+    }
+
+    [Fact]
     public async Task Unknown_routes_answer_with_problem_details()
     {
         using var client = factory.CreateAdminClient();
