@@ -1,0 +1,148 @@
+using System.Diagnostics;
+using GanService.Domain.Imaging;
+
+namespace GanService.Worker.Cli;
+
+/// <summary>
+/// <c>bench-cleanup</c>: how well and how fast <see cref="ImagePreprocessor"/> cleans phone photos of drawings,
+/// measured on the shared symbola176 sets (photos pixel-aligned with their clean originals).
+/// </summary>
+internal sealed class BenchCleanupCommand : ICommand
+{
+    private const int TimedBatch = 200;
+
+    /// <summary>Width of the outer frame whose brightness tells whether the table border is gone.</summary>
+    private const int FrameWidth = 3;
+
+    public string Name => "bench-cleanup";
+
+    public string Summary => "measure clean-up quality (SSIM, table border) and speed on the shared data sets";
+
+    public IReadOnlyList<OptionSpec> Options { get; } =
+    [
+        OptionSpec.Value("photos", "DIR", "photos pixel-aligned with --clean (default ../shared/datasets/symbola176-phone-flat)"),
+        OptionSpec.Value("clean", "DIR", "clean originals, same stems (default ../shared/datasets/symbola176)"),
+        OptionSpec.Value("table-photos", "DIR", "photos with a table around the sheet (default ../shared/datasets/symbola176-phone)"),
+        OptionSpec.Value("resolution", "N", "output side in pixels (default 64)"),
+        OptionSpec.Value("repeat", "N", "timing runs; the median is reported (default 7)"),
+    ];
+
+    public int Run(CommandArguments arguments, TextWriter output, TextWriter error)
+    {
+        var photosDirectory = DatasetDirectory(arguments, "photos", "symbola176-phone-flat");
+        var cleanDirectory = DatasetDirectory(arguments, "clean", "symbola176");
+        var tableDirectory = DatasetDirectory(arguments, "table-photos", "symbola176-phone");
+        var resolution = arguments.Integer("resolution", 64, 11, 1024);
+        var repeat = arguments.Integer("repeat", 7, 1, 100);
+
+        // Quality: photos against their clean originals, both at the training resolution.
+        var cleanByStem = ImageFolder.ByStem(cleanDirectory);
+        var pairs = ImageFolder.List(photosDirectory)
+            .Where(path => cleanByStem.ContainsKey(Path.GetFileNameWithoutExtension(path)))
+            .Select(path => (Photo: Load(path), Clean: Load(cleanByStem[Path.GetFileNameWithoutExtension(path)])))
+            .ToList();
+        if (pairs.Count == 0)
+        {
+            throw new UsageException($"no photo in '{photosDirectory}' has a clean original with the same stem in '{cleanDirectory}'");
+        }
+
+        var withoutCrop = PreprocessOptions.Default with { AutoCrop = false };
+        var references = ImagePreprocessor.PrepareAll(pairs.ConvertAll(p => p.Clean), resolution, PreprocessOptions.None);
+        var unprocessed = ImagePreprocessor.PrepareAll(pairs.ConvertAll(p => p.Photo), resolution, PreprocessOptions.None);
+        var cleaned = ImagePreprocessor.PrepareAll(pairs.ConvertAll(p => p.Photo), resolution, withoutCrop);
+        var ssimUnprocessed = Enumerable.Range(0, pairs.Count).Select(i => Ssim.Mean(unprocessed[i], references[i])).ToList();
+        var ssimCleaned = Enumerable.Range(0, pairs.Count).Select(i => Ssim.Mean(cleaned[i], references[i])).ToList();
+        output.WriteLine($"SSIM at {resolution}x{resolution} vs clean, {pairs.Count} photos from {photosDirectory}");
+        output.WriteLine($"  unprocessed             mean {ssimUnprocessed.Average():0.0000}  worst {ssimUnprocessed.Min():0.0000}");
+        output.WriteLine($"  cleaned (auto-crop off) mean {ssimCleaned.Average():0.0000}  worst {ssimCleaned.Min():0.0000}");
+
+        // Table border: brightness of the outer frame, with and without clean-up (auto-crop on).
+        var tableBytes = ImageFolder.List(tableDirectory).Select(File.ReadAllBytes).ToList();
+        if (tableBytes.Count == 0)
+        {
+            throw new UsageException($"--table-photos: no images in '{tableDirectory}'");
+        }
+
+        var tablePhotos = tableBytes.ConvertAll(bytes => PixelImage.Decode(bytes, 1));
+        var framesBefore = ImagePreprocessor.PrepareAll(tablePhotos, resolution, PreprocessOptions.None).Select(FrameMean).ToList();
+        var framesAfter = ImagePreprocessor.PrepareAll(tablePhotos, resolution, PreprocessOptions.Default).Select(FrameMean).ToList();
+        output.WriteLine($"Outer {FrameWidth}-pixel frame brightness (255 = white), {tablePhotos.Count} photos from {tableDirectory}");
+        output.WriteLine($"  unprocessed             mean {framesBefore.Average():0.0}  darkest {framesBefore.Min():0.0}");
+        output.WriteLine($"  cleaned                 mean {framesAfter.Average():0.0}  darkest {framesAfter.Min():0.0}");
+
+        // Speed: a batch of phone photos (cycled up to 200) with the default clean-up.
+        var batchBytes = Enumerable.Range(0, TimedBatch).Select(i => tableBytes[i % tableBytes.Count]).ToList();
+        var batch = batchBytes.ConvertAll(bytes => PixelImage.Decode(bytes, 1));
+        var prepareMs = MedianMilliseconds(repeat, () => ImagePreprocessor.PrepareAll(batch, resolution, PreprocessOptions.Default));
+        var decodeAndPrepareMs = MedianMilliseconds(repeat, () =>
+        {
+            var decoded = new PixelImage[batchBytes.Count];
+            Parallel.For(0, decoded.Length, i => decoded[i] = PixelImage.Decode(batchBytes[i], 1));
+            ImagePreprocessor.PrepareAll(decoded, resolution, PreprocessOptions.Default);
+        });
+        output.WriteLine($"Time for {TimedBatch} photos to {resolution}x{resolution}, defaults, median of {repeat} ({Environment.ProcessorCount} cores)");
+        output.WriteLine($"  prepare                 {prepareMs:0.0} ms");
+        output.WriteLine($"  decode + prepare        {decodeAndPrepareMs:0.0} ms");
+
+        JsonSummary.Write(output, new
+        {
+            resolution,
+            photos = pairs.Count,
+            ssimUnprocessed = Math.Round(ssimUnprocessed.Average(), 4),
+            ssimCleaned = Math.Round(ssimCleaned.Average(), 4),
+            ssimCleanedWorst = Math.Round(ssimCleaned.Min(), 4),
+            tablePhotos = tablePhotos.Count,
+            borderBefore = Math.Round(framesBefore.Average(), 1),
+            borderAfter = Math.Round(framesAfter.Average(), 1),
+            borderAfterDarkest = Math.Round(framesAfter.Min(), 1),
+            batch = TimedBatch,
+            prepareMs = Math.Round(prepareMs, 1),
+            decodeAndPrepareMs = Math.Round(decodeAndPrepareMs, 1),
+            cores = Environment.ProcessorCount,
+        });
+        return 0;
+    }
+
+    private static string DatasetDirectory(CommandArguments arguments, string option, string dataset) =>
+        arguments.ExistingDirectory(
+            option,
+            RepositoryPaths.SharedDataset(dataset),
+            $"--{option} is required outside a GanService checkout (the default is ../shared/datasets/{dataset} next to the repository)");
+
+    private static PixelImage Load(string path) => PixelImage.Decode(File.ReadAllBytes(path), channels: 1);
+
+    /// <summary>Mean gray level of the outermost <see cref="FrameWidth"/> pixels on all four sides of a gray image.</summary>
+    private static double FrameMean(PixelImage gray)
+    {
+        long sum = 0, count = 0;
+        for (var y = 0; y < gray.Height; y++)
+        {
+            for (var x = 0; x < gray.Width; x++)
+            {
+                if (x < FrameWidth || y < FrameWidth || x >= gray.Width - FrameWidth || y >= gray.Height - FrameWidth)
+                {
+                    sum += gray.Pixels[(y * gray.Width) + x];
+                    count++;
+                }
+            }
+        }
+
+        return (double)sum / count;
+    }
+
+    /// <summary>Runs once to warm up (JIT, thread pool), then <paramref name="runs"/> timed times.</summary>
+    private static double MedianMilliseconds(int runs, Action work)
+    {
+        work();
+        var times = new double[runs];
+        for (var i = 0; i < runs; i++)
+        {
+            var watch = Stopwatch.StartNew();
+            work();
+            times[i] = watch.Elapsed.TotalMilliseconds;
+        }
+
+        Array.Sort(times);
+        return runs % 2 == 1 ? times[runs / 2] : (times[(runs / 2) - 1] + times[runs / 2]) / 2;
+    }
+}
