@@ -8,6 +8,7 @@ namespace GanService.Domain.Tests.Gan;
 /// Fails when the native TorchSharp bridge or libtorch cannot be loaded, e.g. when the GLIBCXX_3.4.32 need of
 /// libLibTorchSharp.so was not marked weak on Debian 12 (build/TorchSharpNative.targets).
 /// </summary>
+[Collection(TorchCollection.Name)]
 public class TorchLoadTests
 {
     [Fact]

@@ -1,0 +1,178 @@
+using System.Numerics;
+
+namespace GanService.Domain.Gan;
+
+/// <summary>Loss names accepted in <see cref="GanConfig.Loss"/>.</summary>
+public static class GanLoss
+{
+    public const string Bce = "bce";
+    public const string Hinge = "hinge";
+    public const string WganGp = "wgan-gp";
+    public static readonly IReadOnlyList<string> All = [Bce, Hinge, WganGp];
+}
+
+/// <summary>Augmentation names accepted in <see cref="GanConfig.Augment"/>.</summary>
+public static class GanAugment
+{
+    public const string None = "none";
+    /// <summary>DiffAugment (Zhao et al. 2020) with the color, translation and cutout policy, on real and fake.</summary>
+    public const string DiffAugment = "diffaugment";
+    /// <summary>DiffAugment whose probability adapts to D's overfitting (ADA-style heuristic r_t = E[sign(D(real))]).</summary>
+    public const string Adaptive = "adaptive";
+    public static readonly IReadOnlyList<string> All = [None, DiffAugment, Adaptive];
+}
+
+/// <summary>
+/// The training configuration of one run. JSON names are the camelCase property names (docs API.md: the
+/// <c>config</c> of <c>POST /api/runs</c>). Start from <see cref="GanPresets"/> and override fields; call
+/// <see cref="Validate"/> (or use <see cref="GanPresets.Resolve(string?, System.Text.Json.Nodes.JsonObject?)"/>).
+/// </summary>
+public sealed record GanConfig
+{
+    /// <summary>Square image size the models work at: a power of two, 16 to 256.</summary>
+    public int Resolution { get; init; } = 64;
+    /// <summary>Image channels: 1 (grayscale) or 3 (RGB).</summary>
+    public int Channels { get; init; } = 1;
+    /// <summary>Training iterations (one D step, or nCritic D steps, plus one G step).</summary>
+    public int Iterations { get; init; } = 5000;
+    public int BatchSize { get; init; } = 32;
+    /// <summary>Size of the latent vector z.</summary>
+    public int LatentDim { get; init; } = 128;
+    /// <summary>Generator width: channels of its last hidden layer (ngf); deeper layers have up to 8x.</summary>
+    public int GeneratorChannels { get; init; } = 32;
+    /// <summary>Discriminator width: channels of its first layer (ndf); deeper layers have up to 8x.</summary>
+    public int DiscriminatorChannels { get; init; } = 32;
+    /// <summary><c>bce</c>, <c>hinge</c> or <c>wgan-gp</c> (see <see cref="GanLoss"/>).</summary>
+    public string Loss { get; init; } = GanLoss.Hinge;
+    /// <summary>
+    /// Spectral normalisation on every discriminator layer (weights and projection embedding). Without it, D
+    /// uses batch norm (DCGAN), except with wgan-gp, whose per-sample gradient penalty forbids batch statistics.
+    /// </summary>
+    public bool SpectralNorm { get; init; } = true;
+    /// <summary><c>none</c>, <c>diffaugment</c> or <c>adaptive</c> (see <see cref="GanAugment"/>).</summary>
+    public string Augment { get; init; } = GanAugment.DiffAugment;
+    /// <summary>Decay of the exponential moving average of G's weights used for samples; 0 turns EMA off.</summary>
+    public double EmaDecay { get; init; } = 0.999;
+    /// <summary>Initial standard deviation of Gaussian noise added to D's inputs (annealed to 0); 0 is off.</summary>
+    public double InstanceNoise { get; init; }
+    /// <summary>Weight of the R1 gradient penalty on real images; 0 is off.</summary>
+    public double R1Gamma { get; init; }
+    public double LrG { get; init; } = 2e-4;
+    public double LrD { get; init; } = 2e-4;
+    public double Beta1 { get; init; } = 0.5;
+    public double Beta2 { get; init; } = 0.999;
+    /// <summary>Discriminator steps per generator step.</summary>
+    public int NCritic { get; init; } = 1;
+    /// <summary>Class-conditional GAN on the images' labels (label embedding in G, projection D).</summary>
+    public bool Conditional { get; init; }
+    /// <summary>Number of classes for a conditional run: 0 = taken from the dataset's labels, else 2 to 1000.</summary>
+    public int NumClasses { get; init; }
+    /// <summary>Random seed; null = pick one (the trainer records the one it used).</summary>
+    public int? Seed { get; init; }
+    /// <summary>Write a sample grid every N iterations (0 = only at the end).</summary>
+    public int SampleEvery { get; init; } = 250;
+    /// <summary>Write a checkpoint every N iterations (0 = only at the end).</summary>
+    public int CheckpointEvery { get; init; } = 1000;
+    /// <summary>Compute the quality metrics every N iterations (0 = only at the end).</summary>
+    public int EvaluateEvery { get; init; } = 500;
+    /// <summary>Train only on images that have at least one of these tags (empty = all).</summary>
+    public IReadOnlyList<string> IncludeTags { get; init; } = [];
+    /// <summary>Leave out images that have any of these tags.</summary>
+    public IReadOnlyList<string> ExcludeTags { get; init; } = [];
+
+    /// <summary>Number of 2x up- (G) or down-sampling (D) stages between 4x4 and <see cref="Resolution"/>.</summary>
+    public int Stages => BitOperations.Log2((uint)Math.Max(Resolution, 4)) - 2;
+
+    /// <summary>Batch norm in D: DCGAN style, only without spectral norm and not with wgan-gp.</summary>
+    public bool DiscriminatorBatchNorm => !SpectralNorm && Loss != GanLoss.WganGp;
+
+    /// <summary>Checks every field. Returns field (camelCase, as in JSON) → message; empty when valid.</summary>
+    public IReadOnlyDictionary<string, string> Validate()
+    {
+        var e = new Dictionary<string, string>();
+        if (Resolution < 16 || Resolution > 256 || !BitOperations.IsPow2(Resolution))
+            e["resolution"] = "must be a power of two from 16 to 256 (16, 32, 64, 128 or 256)";
+        if (Channels is not (1 or 3))
+            e["channels"] = "must be 1 (grayscale) or 3 (RGB)";
+        Range(e, "iterations", Iterations, 1, 10_000_000);
+        Range(e, "batchSize", BatchSize, 1, 1024);
+        Range(e, "latentDim", LatentDim, 1, 1024);
+        Range(e, "generatorChannels", GeneratorChannels, 4, 1024);
+        Range(e, "discriminatorChannels", DiscriminatorChannels, 4, 1024);
+        if (!GanLoss.All.Contains(Loss))
+            e["loss"] = $"must be one of {string.Join(", ", GanLoss.All)}";
+        if (!GanAugment.All.Contains(Augment))
+            e["augment"] = $"must be one of {string.Join(", ", GanAugment.All)}";
+        if (!(EmaDecay >= 0 && EmaDecay < 1))
+            e["emaDecay"] = "must be 0 (off) or between 0 and 1 (e.g. 0.999), excluding 1";
+        if (!(InstanceNoise >= 0 && InstanceNoise <= 1))
+            e["instanceNoise"] = "must be between 0 (off) and 1";
+        if (!(R1Gamma >= 0 && R1Gamma <= 1000))
+            e["r1Gamma"] = "must be between 0 (off) and 1000";
+        if (!(LrG > 0 && LrG <= 0.1))
+            e["lrG"] = "must be greater than 0 and at most 0.1";
+        if (!(LrD > 0 && LrD <= 0.1))
+            e["lrD"] = "must be greater than 0 and at most 0.1";
+        if (!(Beta1 >= 0 && Beta1 < 1))
+            e["beta1"] = "must be from 0 to below 1";
+        if (!(Beta2 >= 0 && Beta2 < 1))
+            e["beta2"] = "must be from 0 to below 1";
+        Range(e, "nCritic", NCritic, 1, 20);
+        if (NumClasses != 0 && (NumClasses < 2 || NumClasses > 1000))
+            e["numClasses"] = "must be 0 (from the dataset's labels) or from 2 to 1000";
+        Range(e, "sampleEvery", SampleEvery, 0, int.MaxValue);
+        Range(e, "checkpointEvery", CheckpointEvery, 0, int.MaxValue);
+        Range(e, "evaluateEvery", EvaluateEvery, 0, int.MaxValue);
+        Tags(e, "includeTags", IncludeTags);
+        Tags(e, "excludeTags", ExcludeTags);
+        if (!e.ContainsKey("includeTags") && !e.ContainsKey("excludeTags"))
+        {
+            var both = IncludeTags.Intersect(ExcludeTags, StringComparer.OrdinalIgnoreCase).ToList();
+            if (both.Count > 0)
+                e["excludeTags"] = $"tags both included and excluded: {string.Join(", ", both)}";
+        }
+        return e;
+    }
+
+    private static void Range(Dictionary<string, string> e, string field, int value, int min, int max)
+    {
+        if (value < min || value > max)
+            e[field] = max == int.MaxValue ? $"must be at least {min}" : $"must be from {min} to {max}";
+    }
+
+    private static void Tags(Dictionary<string, string> e, string field, IReadOnlyList<string>? tags)
+    {
+        if (tags is null)
+            e[field] = "must be a list of tags";
+        else if (tags.Count > 100)
+            e[field] = "at most 100 tags";
+        else if (tags.Any(t => string.IsNullOrWhiteSpace(t) || t.Length > 64))
+            e[field] = "tags must be non-empty and at most 64 characters";
+    }
+
+    /// <summary>Value equality that also compares the tag lists by content.</summary>
+    public bool Equals(GanConfig? other) =>
+        other is not null
+        && EqualityContract == other.EqualityContract
+        && Resolution == other.Resolution && Channels == other.Channels && Iterations == other.Iterations
+        && BatchSize == other.BatchSize && LatentDim == other.LatentDim
+        && GeneratorChannels == other.GeneratorChannels && DiscriminatorChannels == other.DiscriminatorChannels
+        && Loss == other.Loss && SpectralNorm == other.SpectralNorm && Augment == other.Augment
+        && EmaDecay.Equals(other.EmaDecay) && InstanceNoise.Equals(other.InstanceNoise)
+        && R1Gamma.Equals(other.R1Gamma) && LrG.Equals(other.LrG) && LrD.Equals(other.LrD)
+        && Beta1.Equals(other.Beta1) && Beta2.Equals(other.Beta2) && NCritic == other.NCritic
+        && Conditional == other.Conditional && NumClasses == other.NumClasses && Seed == other.Seed
+        && SampleEvery == other.SampleEvery && CheckpointEvery == other.CheckpointEvery
+        && EvaluateEvery == other.EvaluateEvery
+        && IncludeTags.SequenceEqual(other.IncludeTags) && ExcludeTags.SequenceEqual(other.ExcludeTags);
+
+    public override int GetHashCode() => HashCode.Combine(Resolution, LatentDim, GeneratorChannels,
+        DiscriminatorChannels, Loss, Augment, Iterations, Seed);
+}
+
+/// <summary>An invalid run configuration: <see cref="Errors"/> maps each bad field (camelCase) to a message.</summary>
+public sealed class GanConfigException(IReadOnlyDictionary<string, string> errors)
+    : Exception("Invalid GAN configuration: " + string.Join("; ", errors.Select(kv => $"{kv.Key}: {kv.Value}")))
+{
+    public IReadOnlyDictionary<string, string> Errors { get; } = errors;
+}

@@ -1,0 +1,85 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace GanService.Domain.Gan;
+
+/// <summary>Builds the generator and discriminator a configuration asks for.</summary>
+public static class GanModels
+{
+    /// <summary><see cref="ConditionalGenerator"/> when conditional (numClasses must be set), else <see cref="GanGenerator"/>.</summary>
+    public static IGanGenerator CreateGenerator(GanConfig config) =>
+        config.Conditional ? new ConditionalGenerator(config) : new GanGenerator(config);
+
+    /// <summary><see cref="ProjectionDiscriminator"/> when conditional, else <see cref="GanDiscriminator"/>.</summary>
+    public static IGanDiscriminator CreateDiscriminator(GanConfig config) =>
+        config.Conditional ? new ProjectionDiscriminator(config) : new GanDiscriminator(config);
+}
+
+/// <summary>DCGAN weight initialisation.</summary>
+public static class GanInit
+{
+    /// <summary>
+    /// Conv, transposed conv and linear weights N(0, 0.02), biases 0; batch-norm weights N(1, 0.02), biases 0
+    /// (Radford et al. 2016). Spectrally normalised layers initialise themselves; embeddings are left alone.
+    /// </summary>
+    public static void Dcgan(nn.Module module)
+    {
+        using var noGrad = no_grad();
+        foreach (var m in module.modules())
+        {
+            switch (m)
+            {
+                case Conv2d conv:
+                    nn.init.normal_(conv.weight, 0, 0.02);
+                    if (conv.bias is not null) nn.init.zeros_(conv.bias);
+                    break;
+                case ConvTranspose2d convT:
+                    nn.init.normal_(convT.weight, 0, 0.02);
+                    if (convT.bias is not null) nn.init.zeros_(convT.bias);
+                    break;
+                case Linear linear:
+                    nn.init.normal_(linear.weight, 0, 0.02);
+                    if (linear.bias is not null) nn.init.zeros_(linear.bias);
+                    break;
+                case BatchNorm2d bn:
+                    if (bn.weight is not null) nn.init.normal_(bn.weight, 1, 0.02);
+                    if (bn.bias is not null) nn.init.zeros_(bn.bias);
+                    break;
+            }
+        }
+    }
+}
+
+/// <summary>Guards for the trainer's optimiser steps.</summary>
+public static class OptimizerStep
+{
+    /// <summary>
+    /// True when every gradient is finite (parameters without a gradient are ignored). The trainer should skip
+    /// and count an optimiser step whose gradients are not (zero the gradients instead of stepping): one NaN
+    /// would otherwise poison the weights and Adam's moments for good (docs: TORCHSHARP.md).
+    /// </summary>
+    public static bool GradientsAreFinite(IEnumerable<Parameter> parameters)
+    {
+        using var scope = NewDisposeScope();
+        foreach (var p in parameters)
+        {
+            var grad = p.grad;
+            if (grad is null) continue;
+            if (!isfinite(grad).all().ToBoolean()) return false;
+        }
+        return true;
+    }
+
+    /// <summary>Steps when the gradients are finite; else zeroes them and returns false (count it as skipped).</summary>
+    public static bool StepIfFinite(optim.Optimizer optimizer, IEnumerable<Parameter> parameters)
+    {
+        if (GradientsAreFinite(parameters))
+        {
+            optimizer.step();
+            return true;
+        }
+        optimizer.zero_grad();
+        return false;
+    }
+}
