@@ -210,9 +210,7 @@ public static class DatasetsApi
         var label = patch.Label?.Trim();
         if (label is { Length: > MaxLabelLength } || label?.Any(char.IsControl) == true)
             errors["label"] = [$"label: at most {MaxLabelLength} printable characters (\"\" clears it)."];
-        if (errors.Count > 0)
-            return Problems.BadRequest(string.Join(" ", errors.Values.SelectMany(messages => messages)),
-                new Dictionary<string, object?> { ["errors"] = errors });
+        if (errors.Count > 0) return ValidationProblem(errors);
 
         if (tags is not null) image.Tags = tags;
         if (label is not null) image.Label = label.Length == 0 ? null : label;
