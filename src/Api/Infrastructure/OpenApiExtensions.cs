@@ -20,7 +20,7 @@ public static class OpenApiExtensions
                     Title = "GanService",
                     Version = "v1",
                     Description = "Train GANs on small sets of drawings. Every /api route needs the X-Api-Key header: " +
-                                  "the admin key is in <DataDirectory>/admin.key on first start.",
+                                  "on first start the admin key is written to `DataDirectory/admin.key` (default `data/admin.key`).",
                 };
                 document.Components ??= new OpenApiComponents();
                 document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
