@@ -92,7 +92,7 @@ public sealed class GanTrainer : IDisposable
         Config = config with { Threads = threads, Seed = seed, NumClasses = numClasses };
         Device = device ?? CPU;
         torch.set_num_threads(threads);
-        _data = data.Images.device == Device ? data : throw new ArgumentException("data must live on the trainer's device", nameof(data));
+        _data = data.Images.device.type == Device.type ? data : throw new ArgumentException("data must live on the trainer's device", nameof(data));
 
         _parts = new Parts(Config, Device, _options.R1Interval);
         _loss = AdversarialLoss.For(Config.Loss switch
@@ -253,9 +253,13 @@ public sealed class GanTrainer : IDisposable
     public TrainingProgress? Log()
     {
         if (_sumsCount == 0) return LatestProgress;
-        var sums = _sums.data<double>().ToArray(); // the one host sync of the interval
+        double[] sums;
+        using (NewDisposeScope())
+        {
+            sums = _sums.cpu().data<double>().ToArray(); // the one host sync of the interval
+            _sums.zero_();
+        }
         var n = _sumsCount;
-        _sums.zero_();
         _sumsCount = 0;
         var skipped = SkippedSteps - _skippedAtLastLog;
         _skippedAtLastLog = SkippedSteps;
