@@ -16,8 +16,9 @@ public sealed class TrainingData : IDisposable
 {
     private TrainingData(Tensor images, Tensor? labels, IReadOnlyList<string> classNames, int excludedByTags, int skippedUnlabeled)
     {
-        Images = images;
-        Labels = labels;
+        // Owned by this object, never by a caller's dispose scope.
+        Images = images.DetachFromDisposeScope();
+        Labels = labels?.DetachFromDisposeScope();
         ClassNames = classNames;
         ExcludedByTags = excludedByTags;
         SkippedUnlabeled = skippedUnlabeled;
@@ -108,7 +109,7 @@ public sealed class TrainingData : IDisposable
         ArgumentNullException.ThrowIfNull(images);
         if (images.dim() != 4 || images.shape[2] != images.shape[3])
             throw new ArgumentException("Expected N x C x R x R.", nameof(images));
-        return new TrainingData(images.to(ScalarType.Float32), labels, classNames ?? [], 0, 0);
+        return new TrainingData(images.dtype == ScalarType.Float32 ? images : images.to(ScalarType.Float32), labels, classNames ?? [], 0, 0);
     }
 
     /// <summary>
