@@ -103,7 +103,7 @@ internal sealed class TrainCommand : ICommand
             error.WriteLine($"training {c.Resolution}x{c.Resolution} loss={c.Loss} augment={c.Augment} batch={c.BatchSize} seed={c.Seed} threads={c.Threads} from iteration {trainer.Iteration} to {total}");
             var metricsPath = Path.Combine(outDirectory, "metrics.csv");
             var newFile = !File.Exists(metricsPath) || resume is null;
-            using var metrics = new StreamWriter(metricsPath, append: !newFile, Encoding.UTF8);
+            using var metrics = new StreamWriter(metricsPath, append: !newFile, new UTF8Encoding(false));
             if (newFile)
                 metrics.WriteLine("iteration,seconds,lossD,lossG,dReal,dFake,augmentP,skippedSteps,swd,swdRealFloor,diversity,realDiversity,nnRatio");
 
