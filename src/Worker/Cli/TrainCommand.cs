@@ -126,7 +126,7 @@ internal sealed class TrainCommand : ICommand
                         var done = trainer.Iteration - startIteration;
                         var rate = done / trainWatch.Elapsed.TotalSeconds;
                         var eta = TimeSpan.FromSeconds((total - trainer.Iteration) / Math.Max(rate, 1e-9));
-                        error.Write($"\rit {trainer.Iteration}/{total}  {rate:0.00} it/s  lossD {p.LossD:0.000}  lossG {p.LossG:0.000}  D(real) {p.DReal:0.00}  D(fake) {p.DFake:0.00}  p {trainer.AugmentP:0.000}  ETA {eta:hh\\:mm\\:ss}   ");
+                        error.Write($"\rit {trainer.Iteration}/{total}  {rate:0.00} it/s  lossD {p.LossD:0.000}  lossG {p.LossG:0.000}  D(real) {p.DReal:0.00}  D(fake) {p.DFake:0.00}  p {trainer.AugmentP:0.000}  ETA {(int)eta.TotalHours}:{eta:mm\\:ss}   ");
                     }
                 }
                 var it = trainer.Iteration;
