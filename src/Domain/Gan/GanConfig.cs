@@ -1,4 +1,5 @@
 using System.Numerics;
+using GanService.Domain.Imaging;
 
 namespace GanService.Domain.Gan;
 
@@ -79,6 +80,17 @@ public sealed record GanConfig
     public IReadOnlyList<string> IncludeTags { get; init; } = [];
     /// <summary>Leave out images that have any of these tags.</summary>
     public IReadOnlyList<string> ExcludeTags { get; init; } = [];
+    /// <summary>Image clean-up before training (docs API.md, "Preprocessing options"); null = <see cref="PreprocessOptions.Default"/>.</summary>
+    public PreprocessOptions? Preprocess { get; init; }
+    /// <summary>
+    /// torch CPU threads for training; 0 = chosen by the trainer (the processor count), which records the count it
+    /// used here. Seeded runs are reproducible only at the same thread count, so a resume keeps the recorded one.
+    /// </summary>
+    public int Threads { get; init; }
+
+    /// <summary>The clean-up options in effect (<see cref="Preprocess"/> or the default).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public PreprocessOptions EffectivePreprocess => Preprocess ?? PreprocessOptions.Default;
 
     /// <summary>Number of 2x up- (G) or down-sampling (D) stages between 4x4 and <see cref="Resolution"/>.</summary>
     public int Stages => BitOperations.Log2((uint)Math.Max(Resolution, 4)) - 2;
@@ -123,6 +135,21 @@ public sealed record GanConfig
         Range(e, "sampleEvery", SampleEvery, 0, int.MaxValue);
         Range(e, "checkpointEvery", CheckpointEvery, 0, int.MaxValue);
         Range(e, "evaluateEvery", EvaluateEvery, 0, int.MaxValue);
+        Range(e, "threads", Threads, 0, 1024);
+        if (Preprocess is not null)
+        {
+            try
+            {
+                Preprocess.Validate();
+            }
+            catch (ArgumentException ex)
+            {
+                var field = string.IsNullOrEmpty(ex.ParamName) ? "preprocess" : "preprocess." + JsonNamingCamel(ex.ParamName);
+                var message = ex.Message;
+                var cut = message.IndexOf(" (Parameter", StringComparison.Ordinal);
+                e[field] = cut >= 0 ? message[..cut] : message;
+            }
+        }
         Tags(e, "includeTags", IncludeTags);
         Tags(e, "excludeTags", ExcludeTags);
         if (!e.ContainsKey("includeTags") && !e.ContainsKey("excludeTags"))
@@ -133,6 +160,8 @@ public sealed record GanConfig
         }
         return e;
     }
+
+    private static string JsonNamingCamel(string name) => System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(name);
 
     private static void Range(Dictionary<string, string> e, string field, int value, int min, int max)
     {
@@ -163,7 +192,8 @@ public sealed record GanConfig
         && Beta1.Equals(other.Beta1) && Beta2.Equals(other.Beta2) && NCritic == other.NCritic
         && Conditional == other.Conditional && NumClasses == other.NumClasses && Seed == other.Seed
         && SampleEvery == other.SampleEvery && CheckpointEvery == other.CheckpointEvery
-        && EvaluateEvery == other.EvaluateEvery
+        && EvaluateEvery == other.EvaluateEvery && Threads == other.Threads
+        && Equals(Preprocess, other.Preprocess)
         && IncludeTags.SequenceEqual(other.IncludeTags) && ExcludeTags.SequenceEqual(other.ExcludeTags);
 
     public override int GetHashCode() => HashCode.Combine(Resolution, LatentDim, GeneratorChannels,

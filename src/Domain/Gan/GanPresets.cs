@@ -1,6 +1,9 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
+
+using GanService.Domain.Imaging;
 
 namespace GanService.Domain.Gan;
 
@@ -91,6 +94,8 @@ public static class GanPresets
         {
             TypeInfoResolver = new DefaultJsonTypeInfoResolver(),
         };
+        // Enums (preprocess.fit) as camelCase strings: "pad", "crop", "stretch".
+        options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase, allowIntegerValues: false));
         options.MakeReadOnly();
         return options;
     }
@@ -146,6 +151,14 @@ public static class GanPresets
                 errors[key] = "unknown field";
                 continue;
             }
+            if (property.PropertyType == typeof(PreprocessOptions) && value is JsonObject nested)
+            {
+                // Merge field by field onto the base's options, so {"preprocess":{"denoise":2}} keeps the rest.
+                var mergedNested = MergePreprocess(baseConfig.EffectivePreprocess, nested, errors);
+                if (mergedNested is not null)
+                    merged[property.Name] = mergedNested;
+                continue;
+            }
             try
             {
                 var parsed = value?.Deserialize(property.PropertyType, JsonOptions);
@@ -169,8 +182,41 @@ public static class GanPresets
         return validation.Count > 0 ? (null, validation) : (config, validation);
     }
 
+    private static JsonObject? MergePreprocess(PreprocessOptions baseOptions, JsonObject overrides, Dictionary<string, string> errors)
+    {
+        var result = JsonSerializer.SerializeToNode(baseOptions, JsonOptions)!.AsObject();
+        var properties = JsonOptions.GetTypeInfo(typeof(PreprocessOptions)).Properties
+            .Where(p => p.Set is not null)
+            .ToDictionary(p => p.Name, StringComparer.OrdinalIgnoreCase);
+        var ok = true;
+        foreach (var (key, value) in overrides)
+        {
+            if (!properties.TryGetValue(key, out var property))
+            {
+                errors["preprocess." + key] = "unknown field";
+                ok = false;
+                continue;
+            }
+            try
+            {
+                var parsed = value?.Deserialize(property.PropertyType, JsonOptions);
+                if (parsed is null)
+                    throw new JsonException("null");
+                result[property.Name] = value!.DeepClone();
+            }
+            catch (Exception ex) when (ex is JsonException or InvalidOperationException or NotSupportedException or ArgumentException)
+            {
+                errors["preprocess." + property.Name] = $"must be {Describe(property.PropertyType)}";
+                ok = false;
+            }
+        }
+        return ok ? result : null;
+    }
+
     private static string Describe(Type type) => type switch
     {
+        _ when type == typeof(FitMode) => "one of pad, crop, stretch",
+        _ when type == typeof(PreprocessOptions) => "an object of preprocessing options",
         _ when type == typeof(int) => "an integer",
         _ when type == typeof(int?) => "an integer or null",
         _ when type == typeof(double) => "a number",

@@ -54,6 +54,11 @@ public static class SpectralNorm
             using var detached = weight.detach();
             using var matrix = detached.view(weight.shape[0], -1);
             PowerIterate(matrix, u, v, 1);
+            // As PyTorch's spectral_norm: the graph keeps copies, so a second forward (real then fake, or the
+            // G step) may update the buffers in place before backward() without breaking autograd.
+            using var uc = u.clone();
+            using var vc = v.clone();
+            return weight / Sigma(weight, uc, vc);
         }
         return weight / Sigma(weight, u, v);
     }

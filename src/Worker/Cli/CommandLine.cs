@@ -5,11 +5,14 @@ internal static class CommandLine
 {
     public const int BadArguments = 2;
 
-    /// <summary>Every verb; train, generate and bench will join here.</summary>
+    /// <summary>Every verb.</summary>
     public static IReadOnlyList<ICommand> Commands { get; } =
     [
         new PrepareCommand(),
         new BenchCleanupCommand(),
+        new TrainCommand(),
+        new GenerateCommand(),
+        new BenchCommand(),
     ];
 
     public static int Run(IReadOnlyList<string> args, TextWriter output, TextWriter error)

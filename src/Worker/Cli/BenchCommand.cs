@@ -1,0 +1,155 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using GanService.Domain.Gan;
+using GanService.Domain.Gan.Augmentation;
+using GanService.Domain.Gan.Data;
+using GanService.Domain.Gan.Losses;
+using GanService.Domain.Gan.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace GanService.Worker.Cli;
+
+/// <summary>
+/// <c>bench</c>: training speed on synthetic data; the share of step time outside the model (batch sampling,
+/// latents, instance noise and augmentation, timed separately); fp32 matmul GFLOP/s; the training FLOP share.
+/// </summary>
+internal sealed class BenchCommand : ICommand
+{
+    public string Name => "bench";
+
+    public string Summary => "training images/s on synthetic data, time outside the model, matmul GFLOP/s";
+
+    public IReadOnlyList<OptionSpec> Options { get; } =
+    [
+        OptionSpec.Value("preset", "P", $"{string.Join(" | ", GanPresets.Names)} (default {GanPresets.Default})"),
+        OptionSpec.Value("resolution", "N", "image side (default: the preset's)"),
+        OptionSpec.Value("channels", "N", "1 or 3 (default: the preset's)"),
+        OptionSpec.Value("batch", "N", "batch size (default: the preset's)"),
+        OptionSpec.Value("iterations", "N", "timed iterations (default 10, after 2 warm-up ones)"),
+        OptionSpec.Value("width", "N", "generator and discriminator width ngf = ndf (default: the preset's)"),
+        OptionSpec.Value("threads", "N", "torch threads (default: processor count)"),
+    ];
+
+    public int Run(CommandArguments arguments, TextWriter output, TextWriter error)
+    {
+        var overrides = new JsonObject();
+        void Set(string option, string field, int min, int max)
+        {
+            if (arguments.Text(option) is not null) overrides[field] = arguments.Integer(option, 0, min, max);
+        }
+        Set("resolution", "resolution", 16, 256);
+        Set("channels", "channels", 1, 3);
+        Set("batch", "batchSize", 1, 1024);
+        Set("width", "generatorChannels", 4, 1024);
+        Set("width", "discriminatorChannels", 4, 1024);
+        overrides["seed"] = 1;
+        var (resolved, errors) = GanPresets.TryResolve(arguments.Text("preset"), overrides);
+        var config = resolved ?? throw new UsageException("invalid config: " + string.Join("; ", errors.Select(kv => $"{kv.Key}: {kv.Value}")));
+        var iterations = arguments.Integer("iterations", 10, 1, 100_000);
+        var threads = arguments.Integer("threads", Environment.ProcessorCount, 1, 1024);
+        var device = GanDevice.Select();
+
+        using var data = Synthetic(config, 256, device);
+        using var trainer = new GanTrainer(config, data, device, new GanTrainerOptions { Threads = threads, LogEvery = 1_000_000 });
+        for (var i = 0; i < 2; i++) trainer.Step();
+        Sync(device);
+        var watch = Stopwatch.StartNew();
+        for (var i = 0; i < iterations; i++) trainer.Step();
+        Sync(device);
+        var stepSeconds = watch.Elapsed.TotalSeconds / iterations;
+
+        var outside = OutsideModelSeconds(config, data, trainer.AugmentP, iterations, device);
+        var gflops = MatmulGflops(device);
+        var flopsPerImage = GanFlops.TrainingFlopsPerImage(config);
+        var achieved = flopsPerImage * config.BatchSize / stepSeconds / 1e9;
+        var imagesPerSecond = config.BatchSize / stepSeconds;
+        output.WriteLine($"{config.Resolution}x{config.Resolution}x{config.Channels} ngf={config.GeneratorChannels} ndf={config.DiscriminatorChannels} batch {config.BatchSize} loss {config.Loss} augment {config.Augment} on {device.type} with {threads} threads");
+        output.WriteLine($"{stepSeconds:0.000} s/iteration, {imagesPerSecond:0.0} images/s; outside the model {outside / stepSeconds:P1}; model {achieved:0.0} GFLOP/s of {gflops:0.0} (matmul 2048²) = {achieved / gflops:P1}");
+        JsonSummary.Write(output, new
+        {
+            imagesPerSecond = Math.Round(imagesPerSecond, 2),
+            secondsPerIteration = Math.Round(stepSeconds, 4),
+            outsideModelShare = Math.Round(outside / stepSeconds, 4),
+            matmulGflops = Math.Round(gflops, 1),
+            trainingGflops = Math.Round(achieved, 2),
+            trainingFlopShare = Math.Round(achieved / gflops, 4),
+            trainingFlopsPerImage = flopsPerImage,
+            generatorMacsPerImage = GanFlops.GeneratorMacs(config),
+            discriminatorMacsPerImage = GanFlops.DiscriminatorMacs(config),
+            preset = arguments.Text("preset") ?? GanPresets.Default,
+            resolution = config.Resolution,
+            channels = config.Channels,
+            batch = config.BatchSize,
+            width = config.GeneratorChannels,
+            iterations,
+            threads,
+            device = device.type.ToString(),
+        });
+        return 0;
+    }
+
+    private static TrainingData Synthetic(GanConfig config, int count, Device device)
+    {
+        using var g = new torch.Generator(7);
+        using var scope = NewDisposeScope();
+        var low = rand([count, config.Channels, config.Resolution / 4, config.Resolution / 4], generator: g);
+        var images = (nn.functional.interpolate(low, [config.Resolution, config.Resolution], mode: InterpolationMode.Bilinear, align_corners: false) * 2 - 1).to(device);
+        return TrainingData.FromTensor(images.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>Seconds per iteration spent on what the trainer does besides G and D: batches, latents, noise, augmentation.</summary>
+    private static double OutsideModelSeconds(GanConfig config, TrainingData data, double p, int iterations, Device device)
+    {
+        var augment = config.Augment == GanAugment.None ? null : new DiffAugment();
+        var noise = config.InstanceNoise > 0 ? new InstanceNoise(config.InstanceNoise, config.Iterations) : null;
+        using var gen = new torch.Generator(3);
+        var batch = config.BatchSize;
+        Tensor Prepare(Tensor x)
+        {
+            if (noise is not null) x = noise.Apply(x, 0, gen);
+            if (augment is not null) x = augment.Apply(x, p, gen);
+            return x;
+        }
+        Sync(device);
+        var watch = Stopwatch.StartNew();
+        for (var i = 0; i < iterations; i++)
+        {
+            using var scope = NewDisposeScope();
+            for (var k = 0; k < config.NCritic; k++)
+            {
+                var (real, _) = data.Sample(batch, gen);
+                var z = randn([batch, config.LatentDim], generator: gen).to(device);
+                var fake = real + z.mean() * 0; // a fake-shaped batch
+                Prepare(real);
+                Prepare(fake);
+            }
+            var zg = randn([batch, config.LatentDim], generator: gen).to(device);
+            Prepare(data.Images.narrow(0, 0, Math.Min(batch, data.Count)) + zg.mean() * 0);
+            Sync(device);
+        }
+        return watch.Elapsed.TotalSeconds / iterations;
+    }
+
+    private static double MatmulGflops(Device device)
+    {
+        const int n = 2048;
+        using var scope = NewDisposeScope();
+        using var g = new torch.Generator(11);
+        var a = randn([n, n], generator: g).to(device);
+        var b = randn([n, n], generator: g).to(device);
+        a.matmul(b);
+        Sync(device);
+        const int reps = 5;
+        var watch = Stopwatch.StartNew();
+        for (var i = 0; i < reps; i++)
+            a.matmul(b).Dispose();
+        Sync(device);
+        return 2.0 * n * n * n * reps / watch.Elapsed.TotalSeconds / 1e9;
+    }
+
+    private static void Sync(Device device)
+    {
+        if (device.type == DeviceType.CUDA) torch.cuda.synchronize();
+    }
+}
