@@ -33,6 +33,12 @@ public sealed record DiagnosticsOptions
     /// <summary>The episode ends when the excess falls below this.</summary>
     public double CollapseClearExcess { get; init; } = 0.25;
 
+    /// <summary>
+    /// Collapse and memorisation are not judged before this iteration: a freshly initialised generator (and an EMA copy
+    /// that has barely moved) draws near-identical blurs, which is not a collapse but a start.
+    /// </summary>
+    public long QualityWarmupIterations { get; init; } = 500;
+
     // divergence: NaN/inf, or a loss that explodes.
     /// <summary>A loss explodes when |loss| exceeds this many times its running median |loss|.</summary>
     public double ExplodeFactor { get; init; } = 10;

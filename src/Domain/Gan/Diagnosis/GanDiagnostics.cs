@@ -27,6 +27,7 @@ public sealed class GanDiagnostics
     private Sustained _augment = new();
     private bool _collapseActive;
     private int _collapseRun;
+    private long? _lastCollapseIteration;
     private bool _divergenceActive;
     private int _explodeRun;
     private readonly Queue<double> _lossDHistory = new();
@@ -80,6 +81,7 @@ public sealed class GanDiagnostics
         _augment = new Sustained();
         _collapseActive = false;
         _collapseRun = 0;
+        _lastCollapseIteration = null;
         _divergenceActive = false;
         _explodeRun = 0;
         _lossDHistory.Clear();
@@ -180,6 +182,10 @@ public sealed class GanDiagnostics
     {
         if (s.Diversity is not { } gen || s.RealDiversity is not { } real || !double.IsFinite(gen) || !double.IsFinite(real) || real >= 1)
             return;
+        // A second evaluation at the same iteration (e.g. the final one right after a scheduled one) is not a new one.
+        if (s.Iteration < _o.QualityWarmupIterations || s.Iteration == _lastCollapseIteration)
+            return;
+        _lastCollapseIteration = s.Iteration;
         var excess = (gen - real) / (1 - real);
         if (_collapseActive)
         {
@@ -203,7 +209,7 @@ public sealed class GanDiagnostics
 
     private void CheckMemorisation(TrainingSnapshot s, List<GanDiagnosis> found)
     {
-        if (s.NnRatio is not { } ratio || !double.IsFinite(ratio))
+        if (s.NnRatio is not { } ratio || !double.IsFinite(ratio) || s.Iteration < _o.QualityWarmupIterations)
             return;
         if (_memorisationActive)
         {

@@ -75,6 +75,24 @@ public class GanDiagnosticsTests
     }
 
     [Fact]
+    public void A_fresh_generator_is_not_called_collapsed_or_copying()
+    {
+        // Right after initialisation every sample is the same grey blur: evaluations at 30 (scheduled) and 30 again
+        // (the final one) must not count as two collapsed evaluations, nor anything before the warm-up.
+        TrainingSnapshot Early(long iteration) => new()
+        {
+            Iteration = iteration, Diversity = 0.95, RealDiversity = 0.04, NnRatio = 0.2,
+        };
+        Assert.Empty(GanDiagnostics.Analyze([Early(30), Early(30), Early(250), Early(499)]));
+
+        // After the warm-up: copying is judged at once, collapse on the second evaluation at a new iteration.
+        var diagnostics = new GanDiagnostics();
+        Assert.Equal([DiagnosisCodes.Memorisation], diagnostics.Observe(Early(600)).Select(d => d.Code));
+        Assert.Empty(diagnostics.Observe(Early(600)));
+        Assert.Equal([DiagnosisCodes.ModeCollapse], diagnostics.Observe(Early(1100)).Select(d => d.Code));
+    }
+
+    [Fact]
     public void Non_finite_losses_stop_training_at_once_and_fire_once()
     {
         var broken = With(Healthy(), s => s with { LossG = double.NaN }, 4000);
