@@ -125,7 +125,9 @@ internal sealed class TrainCommand : ICommand
                         lastLine = trainWatch.Elapsed;
                         var done = trainer.Iteration - startIteration;
                         var rate = done / trainWatch.Elapsed.TotalSeconds;
-                        var eta = TimeSpan.FromSeconds((total - trainer.Iteration) / Math.Max(rate, 1e-9));
+                        // Whichever ends first: the remaining iterations at this rate, or the --minutes budget.
+                        var eta = TimeSpan.FromSeconds(Math.Min((total - trainer.Iteration) / Math.Max(rate, 1e-9),
+                            budget == TimeSpan.MaxValue ? double.MaxValue : (budget - trainWatch.Elapsed).TotalSeconds));
                         error.Write($"\rit {trainer.Iteration}/{total}  {rate:0.00} it/s  lossD {p.LossD:0.000}  lossG {p.LossG:0.000}  D(real) {p.DReal:0.00}  D(fake) {p.DFake:0.00}  p {trainer.AugmentP:0.000}  ETA {(int)eta.TotalHours}:{eta:mm\\:ss}   ");
                     }
                 }
