@@ -77,8 +77,19 @@ def main():
         step()
         times.append(time.perf_counter() - start)
     median = statistics.median(times)
-    print(f"PyTorch {torch.__version__}: {median:.3f} s/iteration, {args.batch / median:.1f} images/s")
+
+    # The machine's fp32 matmul rate through this torch's BLAS (OpenBLAS on Debian): the "best rate" reference.
+    a, b = torch.randn(2048, 2048), torch.randn(2048, 2048)
+    torch.mm(a, b)
+    matmul = []
+    for _ in range(5):
+        start = time.perf_counter()
+        torch.mm(a, b)
+        matmul.append(time.perf_counter() - start)
+    matmul_gflops = 2 * 2048 ** 3 / statistics.median(matmul) / 1e9
+    print(f"PyTorch {torch.__version__}: {median:.3f} s/iteration, {args.batch / median:.1f} images/s; matmul {matmul_gflops:.0f} GFLOP/s")
     print(json.dumps({"torch": torch.__version__, "secondsPerIteration": median, "imagesPerSecond": args.batch / median,
+                      "matmulGflops": matmul_gflops,
                       "threads": args.threads, "width": args.width, "batch": args.batch, "resolution": args.resolution}))
 
 

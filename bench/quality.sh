@@ -7,8 +7,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 minutes=${1:-15}
 images=${2:-../shared/datasets/symbola176}
+mkdir -p artifacts/quality
 dotnet build src/Worker -c Release -nologo -v quiet
-for preset in small-data dcgan-classic; do
+for preset in ${PRESETS:-small-data dcgan-classic}; do
   out=artifacts/quality/$preset
   rm -rf "$out"
   echo "==> $preset, $minutes min on $images"

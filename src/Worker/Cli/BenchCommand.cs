@@ -54,9 +54,19 @@ internal sealed class BenchCommand : ICommand
         using var trainer = new GanTrainer(config, data, device, new GanTrainerOptions { Threads = threads, LogEvery = 1_000_000 });
         for (var i = 0; i < 2; i++) trainer.Step();
         Sync(device);
+        // Resident memory after warm-up and every 100 iterations: it must stay flat (dispose scopes free every step).
+        using var self = Process.GetCurrentProcess();
+        long Rss() { self.Refresh(); return self.WorkingSet64; }
+        var rssStart = Rss();
+        var rssMax = rssStart;
         var watch = Stopwatch.StartNew();
-        for (var i = 0; i < iterations; i++) trainer.Step();
+        for (var i = 0; i < iterations; i++)
+        {
+            trainer.Step();
+            if (i % 100 == 99) rssMax = Math.Max(rssMax, Rss());
+        }
         Sync(device);
+        var rssEnd = Rss();
         var stepSeconds = watch.Elapsed.TotalSeconds / iterations;
 
         var outside = OutsideModelSeconds(config, data, trainer.AugmentP, iterations, device);
@@ -64,11 +74,29 @@ internal sealed class BenchCommand : ICommand
         var flopsPerImage = GanFlops.TrainingFlopsPerImage(config);
         var achieved = flopsPerImage * config.BatchSize / stepSeconds / 1e9;
         var imagesPerSecond = config.BatchSize / stepSeconds;
+        var baseline = config.Loss == GanService.Domain.Gan.GanLoss.Bce && !config.SpectralNorm && config.Augment == GanAugment.None
+            ? PyTorchBaseline.TryRun(config, iterations, threads, error)
+            : null;
         output.WriteLine($"{config.Resolution}x{config.Resolution}x{config.Channels} ngf={config.GeneratorChannels} ndf={config.DiscriminatorChannels} batch {config.BatchSize} loss {config.Loss} augment {config.Augment} on {device.type} with {threads} threads");
         output.WriteLine($"{stepSeconds:0.000} s/iteration, {imagesPerSecond:0.0} images/s; outside the model {outside / stepSeconds:P1}; model {achieved:0.0} GFLOP/s of {gflops:0.0} (matmul 2048²) = {achieved / gflops:P1}");
+        output.WriteLine($"resident memory over {iterations} iterations: {rssStart / 1048576.0:0} MB after warm-up, {rssEnd / 1048576.0:0} MB at the end, {rssMax / 1048576.0:0} MB at most ({(double)(rssEnd - rssStart) / rssStart:+0.0%;-0.0%})");
+        if (baseline is not null)
+        {
+            var bestGflops = Math.Max(gflops, baseline.MatmulGflops);
+            output.WriteLine($"PyTorch {baseline.Version} (same net, same run): {baseline.ImagesPerSecond:0.0} images/s; ours is {imagesPerSecond / baseline.ImagesPerSecond:0.00}x. " +
+                             $"Best matmul here {bestGflops:0.0} GFLOP/s (PyTorch's BLAS {baseline.MatmulGflops:0.0}); training reaches {achieved / bestGflops:P1} of it");
+        }
         JsonSummary.Write(output, new
         {
             imagesPerSecond = Math.Round(imagesPerSecond, 2),
+            rssStartMb = Math.Round(rssStart / 1048576.0, 1),
+            rssEndMb = Math.Round(rssEnd / 1048576.0, 1),
+            rssMaxMb = Math.Round(rssMax / 1048576.0, 1),
+            rssGrowth = Math.Round((double)(rssEnd - rssStart) / rssStart, 4),
+            pytorchImagesPerSecond = baseline is null ? (double?)null : Math.Round(baseline.ImagesPerSecond, 2),
+            ratioToPytorch = baseline is null ? (double?)null : Math.Round(imagesPerSecond / baseline.ImagesPerSecond, 3),
+            pytorchMatmulGflops = baseline is null ? (double?)null : Math.Round(baseline.MatmulGflops, 1),
+            bestMatmulShare = baseline is null ? (double?)null : Math.Round(achieved / Math.Max(gflops, baseline.MatmulGflops), 4),
             secondsPerIteration = Math.Round(stepSeconds, 4),
             outsideModelShare = Math.Round(outside / stepSeconds, 4),
             matmulGflops = Math.Round(gflops, 1),
