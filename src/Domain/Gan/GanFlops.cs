@@ -32,14 +32,28 @@ public static class GanFlops
     }
 
     /// <summary>
-    /// FLOPs (2 per MAC) of one training iteration per image of the batch. Backward costs about twice the forward.
-    /// D step (per critic step): G forward, D forward + backward on reals and fakes (2 x 3 D). G step: G forward +
-    /// backward (3 G), D forward + backward (3 D).
+    /// FLOPs (2 per MAC) the trainer performs in one iteration, per image of the batch; a backward pass costs about
+    /// twice its forward, or about once when only the input gradient is needed. Each critic step runs D forward +
+    /// backward on reals and on fakes (2 x 3 D); every critic step but the last draws its fakes from a no-grad G
+    /// forward (1 G); the last one's fakes are kept for the G step, which runs G forward + backward (3 G) and D
+    /// forward + input gradient only, D's weights being frozen (2 D).
     /// </summary>
     public static double TrainingFlopsPerImage(GanConfig config)
     {
+        ArgumentNullException.ThrowIfNull(config);
         double g = GeneratorMacs(config), d = DiscriminatorMacs(config);
-        var critic = config.NCritic * (g + 6 * d);
-        return 2 * (critic + 3 * g + 3 * d);
+        var critic = config.NCritic * 6 * d + (config.NCritic - 1) * g;
+        return 2 * (critic + 3 * g + 2 * d);
+    }
+
+    /// <summary>
+    /// FLOPs per image of the textbook DCGAN iteration (the PyTorch reference): G forward, D on reals and fakes with
+    /// backward (6 D), then D forward + full backward on the fakes (3 D) and G backward (2 G).
+    /// </summary>
+    public static double ReferenceTrainingFlopsPerImage(GanConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        double g = GeneratorMacs(config), d = DiscriminatorMacs(config);
+        return 2 * (config.NCritic * 6 * d + (config.NCritic - 1) * g + 3 * g + 3 * d);
     }
 }

@@ -62,13 +62,10 @@ public static class OptimizerStep
     public static bool GradientsAreFinite(IEnumerable<Parameter> parameters)
     {
         using var scope = NewDisposeScope();
-        foreach (var p in parameters)
-        {
-            var grad = p.grad;
-            if (grad is null) continue;
-            if (!isfinite(grad).all().ToBoolean()) return false;
-        }
-        return true;
+        // A sum is NaN or infinite when any term is (finite gradients cannot overflow float32's 3e38), so one
+        // reduction per tensor and a single host sync cover them all.
+        var sums = parameters.Select(p => p.grad).OfType<Tensor>().Select(g => g.sum()).ToList();
+        return sums.Count == 0 || isfinite(stack(sums)).all().ToBoolean();
     }
 
     /// <summary>Steps when the gradients are finite; else zeroes them and returns false (count it as skipped).</summary>
