@@ -11,6 +11,7 @@ app.UseGanServiceApi();
 app.MapHealthApi();
 app.MapUsersApi();
 app.MapDatasetsApi();
+app.MapRunsApi();
 
 app.Run();
 

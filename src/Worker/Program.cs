@@ -1,14 +1,27 @@
+using GanService.Domain;
+using GanService.Domain.Data;
+using GanService.Domain.Jobs;
 using GanService.Worker.Cli;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
-// With arguments: a local command line (prepare, bench-cleanup, ...), see Cli/CommandLine.cs.
+// With arguments: a local command line (train, generate, prepare, bench, ...), see Cli/CommandLine.cs.
 if (args.Length > 0)
 {
     return CommandLine.Run(args, Console.Out, Console.Error);
 }
 
-// No arguments: a queue worker (the queue arrives with issue 4; for now the host starts and idles).
+// No arguments: a queue worker. It shares the API's configuration (database, storage) and serves the training queue
+// with one worker per GPU, or one CPU trainer. On SIGTERM it checkpoints its run and gives it back before exiting.
 var builder = Host.CreateApplicationBuilder(args);
+builder.Services.AddGanServiceDomain(builder.Configuration);
+builder.Services.AddGanServiceJobs(builder.Configuration, serveQueue: true);
+builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromMinutes(2));
 using var host = builder.Build();
+await using (var scope = host.Services.CreateAsyncScope())
+{
+    await scope.ServiceProvider.GetRequiredService<GanDbContext>().Database.MigrateAsync();
+}
 await host.RunAsync();
 return 0;

@@ -175,6 +175,11 @@ public static class DatasetsApi
         Guid id, ClaimsPrincipal caller, GanDbContext db, IBlobStore blobs, CancellationToken cancellationToken)
     {
         var userId = caller.UserId();
+        if (!await db.Datasets.AnyAsync(d => d.Id == id && d.OwnerId == userId, cancellationToken))
+            return Problems.NotFound("dataset");
+        var runs = await db.Runs.CountAsync(r => r.DatasetId == id, cancellationToken);
+        if (runs > 0)
+            return Problems.Of(StatusCodes.Status409Conflict, $"The dataset has {runs} run(s); delete them first (DELETE /api/runs/{{id}}). Nothing was deleted.");
         var deleted = await db.Datasets.Where(d => d.Id == id && d.OwnerId == userId).ExecuteDeleteAsync(cancellationToken);
         if (deleted == 0) return Problems.NotFound("dataset");
         // The rows are gone first, so no request can reach a half-deleted dataset.

@@ -41,7 +41,7 @@ public static class UsersApi
         var errors = new Dictionary<string, string[]>();
         var name = request.Name?.Trim() ?? "";
         if (name.Length is 0 or > 200) errors["name"] = ["name is required and at most 200 characters long."];
-        if (request.MaxConcurrentRuns is < 1 or > 64) errors["maxConcurrentRuns"] = ["maxConcurrentRuns must be between 1 and 64."];
+        if (request.MaxConcurrentRuns is < 0 or > 64) errors["maxConcurrentRuns"] = ["maxConcurrentRuns must be between 0 (may not train) and 64."];
         if (request.StorageQuotaMb is < 1 or > 10_000_000) errors["storageQuotaMb"] = ["storageQuotaMb must be between 1 and 10000000."];
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
 
@@ -95,8 +95,9 @@ public static class UsersApi
         var userId = caller.UserId();
         var user = await db.Users.SingleAsync(u => u.Id == userId, cancellationToken);
         var storageBytes = await db.Datasets.Where(d => d.OwnerId == userId).SumAsync(d => (long?)d.StorageBytes, cancellationToken) ?? 0;
+        var runningRuns = await db.Runs.CountAsync(r => r.OwnerId == userId && (r.Status == RunStatus.Queued || r.Status == RunStatus.Running), cancellationToken);
         return TypedResults.Ok(new MeResponse(user.Id, user.Name, user.IsAdmin,
-            new UsageResponse(storageBytes, RunningRuns: 0),
+            new UsageResponse(storageBytes, runningRuns),
             new QuotasResponse(user.MaxConcurrentRuns, user.StorageQuotaBytes)));
     }
 }

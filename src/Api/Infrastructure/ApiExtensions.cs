@@ -1,6 +1,8 @@
 using GanService.Api.Auth;
 using GanService.Domain;
 using GanService.Domain.Data;
+using GanService.Domain.Jobs;
+using Hangfire;
 using GanService.Domain.Storage;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http.Features;
@@ -21,6 +23,8 @@ public static class ApiExtensions
 
         var services = builder.Services;
         services.AddGanServiceDomain(builder.Configuration);
+        // Embedded mode trains in this process; server mode (Worker__InProcess=false) leaves that to src/Worker.
+        services.AddGanServiceJobs(builder.Configuration, serveQueue: WorkerSettings.From(builder.Configuration).InProcess);
 
         var uploads = builder.Configuration.GetSection("Uploads").Get<UploadSettings>() ?? new UploadSettings();
         services.AddSingleton(uploads);
@@ -65,6 +69,9 @@ public static class ApiExtensions
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseGanServiceOpenApi();
+        // The queue's dashboard, for admins only (our API key auth, not Hangfire's local-requests-only default).
+        app.MapHangfireDashboard("/hangfire", new DashboardOptions { Authorization = [], DashboardTitle = "GanService queue", DisplayStorageConnectionString = false })
+            .RequireAuthorization(Roles.Admin);
         return app;
     }
 

@@ -13,6 +13,10 @@ public abstract class GanDbContext(DbContextOptions options) : DbContext(options
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
     public DbSet<Dataset> Datasets => Set<Dataset>();
     public DbSet<DatasetImage> DatasetImages => Set<DatasetImage>();
+    public DbSet<Run> Runs => Set<Run>();
+    public DbSet<RunCheckpoint> RunCheckpoints => Set<RunCheckpoint>();
+    public DbSet<RunSample> RunSamples => Set<RunSample>();
+    public DbSet<RunMetric> RunMetrics => Set<RunMetric>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder conventions)
     {
@@ -46,6 +50,42 @@ public abstract class GanDbContext(DbContextOptions options) : DbContext(options
             dataset.HasIndex(d => d.OwnerId);
             dataset.HasOne<User>().WithMany().HasForeignKey(d => d.OwnerId).OnDelete(DeleteBehavior.Cascade);
             dataset.HasMany(d => d.Images).WithOne(i => i.Dataset).HasForeignKey(i => i.DatasetId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        model.Entity<Run>(run =>
+        {
+            run.Property(r => r.Name).HasMaxLength(200);
+            run.Property(r => r.Preset).HasMaxLength(50);
+            run.Property(r => r.Status).HasMaxLength(20);
+            run.Property(r => r.LeaseOwner).HasMaxLength(200);
+            run.Property(r => r.JobId).HasMaxLength(100);
+            run.Property(r => r.CheckpointKey).HasMaxLength(300);
+            run.Property(r => r.Error).HasMaxLength(4000);
+            run.HasIndex(r => new { r.OwnerId, r.Status });
+            run.HasIndex(r => new { r.Status, r.QueuedAt });
+            run.HasOne<User>().WithMany().HasForeignKey(r => r.OwnerId).OnDelete(DeleteBehavior.Cascade);
+            // A dataset with runs cannot be deleted from under them (the API says so with a 409).
+            run.HasOne<Dataset>().WithMany().HasForeignKey(r => r.DatasetId).OnDelete(DeleteBehavior.Restrict);
+        });
+
+        model.Entity<RunCheckpoint>(checkpoint =>
+        {
+            checkpoint.HasKey(c => new { c.RunId, c.Iteration });
+            checkpoint.Property(c => c.BlobKey).HasMaxLength(300);
+            checkpoint.HasOne<Run>().WithMany().HasForeignKey(c => c.RunId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        model.Entity<RunSample>(sample =>
+        {
+            sample.HasKey(s => new { s.RunId, s.Iteration });
+            sample.Property(s => s.BlobKey).HasMaxLength(300);
+            sample.HasOne<Run>().WithMany().HasForeignKey(s => s.RunId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        model.Entity<RunMetric>(metric =>
+        {
+            metric.HasIndex(m => new { m.RunId, m.Iteration });
+            metric.HasOne<Run>().WithMany().HasForeignKey(m => m.RunId).OnDelete(DeleteBehavior.Cascade);
         });
 
         model.Entity<DatasetImage>(image =>

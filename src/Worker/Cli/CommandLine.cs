@@ -13,6 +13,7 @@ internal static class CommandLine
         new TrainCommand(),
         new GenerateCommand(),
         new BenchCommand(),
+        new BenchQueueCommand(),
     ];
 
     public static int Run(IReadOnlyList<string> args, TextWriter output, TextWriter error)

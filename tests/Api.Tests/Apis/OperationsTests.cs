@@ -40,6 +40,8 @@ public sealed class OperationsTests(SqliteApiFactory factory) : IClassFixture<Sq
         [
             "/api/users", "/api/users/{id}", "/api/me", "/api/datasets", "/api/datasets/{id}", "/api/datasets/{id}/images",
             "/api/datasets/{id}/images/{imageId}", "/api/datasets/{id}/images/{imageId}/prepared", "/api/datasets/{id}/preview",
+            "/api/runs", "/api/runs/{id}", "/api/runs/{id}/cancel", "/api/runs/{id}/fork", "/api/runs/{id}/metrics",
+            "/api/runs/{id}/events", "/api/runs/{id}/samples", "/api/runs/{id}/samples/{iteration}", "/api/runs/{id}/checkpoints",
             "/health/live", "/health/ready",
         ];
         foreach (var route in routes) Assert.True(paths.TryGetProperty(route, out _), $"{route} is missing from the OpenAPI document");
@@ -78,5 +80,19 @@ public sealed class OperationsTests(SqliteApiFactory factory) : IClassFixture<Sq
         using var client = factory.CreateAdminClient();
         await (await client.GetAsync("/api/nothing-here")).AssertProblemAsync(HttpStatusCode.NotFound);
         await (await client.GetAsync($"/api/datasets/{Guid.NewGuid()}")).AssertProblemAsync(HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task The_hangfire_dashboard_is_for_admins_only()
+    {
+        using var anonymous = factory.CreateClient();
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/hangfire")).StatusCode);
+        var (_, user, _) = await factory.CreateUserAsync("not-an-admin");
+        Assert.Equal(HttpStatusCode.Forbidden, (await user.GetAsync("/hangfire")).StatusCode);
+
+        using var admin = factory.CreateAdminClient();
+        var dashboard = await admin.GetAsync("/hangfire");
+        Assert.Equal(HttpStatusCode.OK, dashboard.StatusCode);
+        Assert.Contains("GanService queue", await dashboard.Content.ReadAsStringAsync());
     }
 }

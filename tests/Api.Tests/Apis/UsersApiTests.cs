@@ -64,7 +64,7 @@ public abstract class UsersApiTests<TFactory>(TFactory factory) where TFactory :
 
     [Theory]
     [InlineData("{\"name\":\"\"}", "name")]
-    [InlineData("{\"name\":\"x\",\"maxConcurrentRuns\":0}", "maxConcurrentRuns")]
+    [InlineData("{\"name\":\"x\",\"maxConcurrentRuns\":-1}", "maxConcurrentRuns")]
     [InlineData("{\"name\":\"x\",\"storageQuotaMb\":-5}", "storageQuotaMb")]
     public async Task Invalid_user_fields_are_named_in_a_400(string body, string field)
     {

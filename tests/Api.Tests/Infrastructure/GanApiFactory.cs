@@ -37,10 +37,10 @@ public abstract class GanApiFactory : WebApplicationFactory<Program>, IAsyncLife
     public HttpClient CreateAdminClient() => CreateClient(AdminKey);
 
     /// A new user with its own key, created through the API as an admin would.
-    public async Task<(Guid Id, HttpClient Client, string ApiKey)> CreateUserAsync(string name = "user", long? storageQuotaMb = null)
+    public async Task<(Guid Id, HttpClient Client, string ApiKey)> CreateUserAsync(string name = "user", long? storageQuotaMb = null, int? maxConcurrentRuns = null)
     {
         using var admin = CreateAdminClient();
-        var response = await admin.PostAsJsonAsync("/api/users", new { name, storageQuotaMb });
+        var response = await admin.PostAsJsonAsync("/api/users", new { name, storageQuotaMb, maxConcurrentRuns });
         response.EnsureSuccessStatusCode();
         var created = (await response.Content.ReadFromJsonAsync<CreatedUser>())!;
         return (created.Id, CreateClient(created.ApiKey), created.ApiKey);
@@ -100,6 +100,17 @@ public sealed class PostgresApiFactory : GanApiFactory
         await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{_database}\" WITH (FORCE)", connection);
         await drop.ExecuteNonQueryAsync();
     }
+}
+
+/// Time slices of about a second, to see preemption between two users' runs.
+public sealed class TimeSliceApiFactory : GanApiFactory
+{
+    protected override IReadOnlyDictionary<string, string?> DatabaseSettings => new Dictionary<string, string?> { ["Database:Provider"] = "Sqlite" };
+
+    protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>
+    {
+        ["Scheduling:TimeSliceMinutes"] = "0.02",
+    };
 }
 
 /// Tight upload limits, to reach the 413 paths with small test bodies.

@@ -145,6 +145,260 @@ namespace GanService.Domain.Data.Migrations.Postgres
                     b.ToTable("DatasetImages");
                 });
 
+            modelBuilder.Entity("GanService.Domain.Data.Run", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("Attempt")
+                        .HasColumnType("integer");
+
+                    b.Property<double?>("AugmentP")
+                        .HasColumnType("double precision");
+
+                    b.Property<bool>("CancelRequested")
+                        .HasColumnType("boolean");
+
+                    b.Property<long?>("CheckpointIteration")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("CheckpointKey")
+                        .HasMaxLength(300)
+                        .HasColumnType("character varying(300)");
+
+                    b.Property<string>("ConfigJson")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<double?>("DFake")
+                        .HasColumnType("double precision");
+
+                    b.Property<double?>("DReal")
+                        .HasColumnType("double precision");
+
+                    b.Property<Guid>("DatasetId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("DiagnosticsJson")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<double?>("Diversity")
+                        .HasColumnType("double precision");
+
+                    b.Property<string>("Error")
+                        .HasMaxLength(4000)
+                        .HasColumnType("character varying(4000)");
+
+                    b.Property<double?>("EtaSeconds")
+                        .HasColumnType("double precision");
+
+                    b.Property<long?>("EvaluatedIteration")
+                        .HasColumnType("bigint");
+
+                    b.Property<DateTime?>("FinishedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<double?>("ImagesPerSecond")
+                        .HasColumnType("double precision");
+
+                    b.Property<long>("Iteration")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("JobId")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<DateTime?>("LeaseExpiresAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("LeaseOwner")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<double?>("LossD")
+                        .HasColumnType("double precision");
+
+                    b.Property<double?>("LossG")
+                        .HasColumnType("double precision");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<double?>("NearestNeighbourRatio")
+                        .HasColumnType("double precision");
+
+                    b.Property<Guid>("OwnerId")
+                        .HasColumnType("uuid");
+
+                    b.Property<long?>("ParentIteration")
+                        .HasColumnType("bigint");
+
+                    b.Property<Guid?>("ParentRunId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Preset")
+                        .IsRequired()
+                        .HasMaxLength(50)
+                        .HasColumnType("character varying(50)");
+
+                    b.Property<DateTime?>("QueuedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<double?>("RealDiversity")
+                        .HasColumnType("double precision");
+
+                    b.Property<double>("SecondsTrained")
+                        .HasColumnType("double precision");
+
+                    b.Property<long>("SkippedSteps")
+                        .HasColumnType("bigint");
+
+                    b.Property<DateTime?>("StartedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<double?>("Swd")
+                        .HasColumnType("double precision");
+
+                    b.Property<double?>("SwdRealFloor")
+                        .HasColumnType("double precision");
+
+                    b.Property<long>("TotalIterations")
+                        .HasColumnType("bigint");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("DatasetId");
+
+                    b.HasIndex("OwnerId", "Status");
+
+                    b.HasIndex("Status", "QueuedAt");
+
+                    b.ToTable("Runs");
+                });
+
+            modelBuilder.Entity("GanService.Domain.Data.RunCheckpoint", b =>
+                {
+                    b.Property<Guid>("RunId")
+                        .HasColumnType("uuid");
+
+                    b.Property<long>("Iteration")
+                        .HasColumnType("bigint");
+
+                    b.Property<int>("Attempt")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("BlobKey")
+                        .IsRequired()
+                        .HasMaxLength(300)
+                        .HasColumnType("character varying(300)");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<long>("SizeBytes")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("RunId", "Iteration");
+
+                    b.ToTable("RunCheckpoints");
+                });
+
+            modelBuilder.Entity("GanService.Domain.Data.RunMetric", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<int>("Attempt")
+                        .HasColumnType("integer");
+
+                    b.Property<double?>("AugmentP")
+                        .HasColumnType("double precision");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<double?>("DFake")
+                        .HasColumnType("double precision");
+
+                    b.Property<double?>("DReal")
+                        .HasColumnType("double precision");
+
+                    b.Property<double?>("Diversity")
+                        .HasColumnType("double precision");
+
+                    b.Property<long>("Iteration")
+                        .HasColumnType("bigint");
+
+                    b.Property<double?>("LossD")
+                        .HasColumnType("double precision");
+
+                    b.Property<double?>("LossG")
+                        .HasColumnType("double precision");
+
+                    b.Property<double?>("NearestNeighbourRatio")
+                        .HasColumnType("double precision");
+
+                    b.Property<double?>("RealDiversity")
+                        .HasColumnType("double precision");
+
+                    b.Property<Guid>("RunId")
+                        .HasColumnType("uuid");
+
+                    b.Property<double>("Seconds")
+                        .HasColumnType("double precision");
+
+                    b.Property<double?>("Swd")
+                        .HasColumnType("double precision");
+
+                    b.Property<double?>("SwdRealFloor")
+                        .HasColumnType("double precision");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("RunId", "Iteration");
+
+                    b.ToTable("RunMetrics");
+                });
+
+            modelBuilder.Entity("GanService.Domain.Data.RunSample", b =>
+                {
+                    b.Property<Guid>("RunId")
+                        .HasColumnType("uuid");
+
+                    b.Property<long>("Iteration")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("BlobKey")
+                        .IsRequired()
+                        .HasMaxLength(300)
+                        .HasColumnType("character varying(300)");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("RunId", "Iteration");
+
+                    b.ToTable("RunSamples");
+                });
+
             modelBuilder.Entity("GanService.Domain.Data.User", b =>
                 {
                     b.Property<Guid>("Id")
@@ -202,6 +456,48 @@ namespace GanService.Domain.Data.Migrations.Postgres
                         .IsRequired();
 
                     b.Navigation("Dataset");
+                });
+
+            modelBuilder.Entity("GanService.Domain.Data.Run", b =>
+                {
+                    b.HasOne("GanService.Domain.Data.Dataset", null)
+                        .WithMany()
+                        .HasForeignKey("DatasetId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+
+                    b.HasOne("GanService.Domain.Data.User", null)
+                        .WithMany()
+                        .HasForeignKey("OwnerId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("GanService.Domain.Data.RunCheckpoint", b =>
+                {
+                    b.HasOne("GanService.Domain.Data.Run", null)
+                        .WithMany()
+                        .HasForeignKey("RunId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("GanService.Domain.Data.RunMetric", b =>
+                {
+                    b.HasOne("GanService.Domain.Data.Run", null)
+                        .WithMany()
+                        .HasForeignKey("RunId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("GanService.Domain.Data.RunSample", b =>
+                {
+                    b.HasOne("GanService.Domain.Data.Run", null)
+                        .WithMany()
+                        .HasForeignKey("RunId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("GanService.Domain.Data.Dataset", b =>

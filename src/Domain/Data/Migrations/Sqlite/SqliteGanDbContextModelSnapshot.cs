@@ -140,6 +140,258 @@ namespace GanService.Domain.Data.Migrations.Sqlite
                     b.ToTable("DatasetImages");
                 });
 
+            modelBuilder.Entity("GanService.Domain.Data.Run", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Attempt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<double?>("AugmentP")
+                        .HasColumnType("REAL");
+
+                    b.Property<bool>("CancelRequested")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("CheckpointIteration")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("CheckpointKey")
+                        .HasMaxLength(300)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ConfigJson")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<double?>("DFake")
+                        .HasColumnType("REAL");
+
+                    b.Property<double?>("DReal")
+                        .HasColumnType("REAL");
+
+                    b.Property<Guid>("DatasetId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("DiagnosticsJson")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<double?>("Diversity")
+                        .HasColumnType("REAL");
+
+                    b.Property<string>("Error")
+                        .HasMaxLength(4000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<double?>("EtaSeconds")
+                        .HasColumnType("REAL");
+
+                    b.Property<long?>("EvaluatedIteration")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime?>("FinishedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<double?>("ImagesPerSecond")
+                        .HasColumnType("REAL");
+
+                    b.Property<long>("Iteration")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("JobId")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("LeaseExpiresAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("LeaseOwner")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<double?>("LossD")
+                        .HasColumnType("REAL");
+
+                    b.Property<double?>("LossG")
+                        .HasColumnType("REAL");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<double?>("NearestNeighbourRatio")
+                        .HasColumnType("REAL");
+
+                    b.Property<Guid>("OwnerId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("ParentIteration")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid?>("ParentRunId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Preset")
+                        .IsRequired()
+                        .HasMaxLength(50)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("QueuedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<double?>("RealDiversity")
+                        .HasColumnType("REAL");
+
+                    b.Property<double>("SecondsTrained")
+                        .HasColumnType("REAL");
+
+                    b.Property<long>("SkippedSteps")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime?>("StartedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
+                    b.Property<double?>("Swd")
+                        .HasColumnType("REAL");
+
+                    b.Property<double?>("SwdRealFloor")
+                        .HasColumnType("REAL");
+
+                    b.Property<long>("TotalIterations")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("DatasetId");
+
+                    b.HasIndex("OwnerId", "Status");
+
+                    b.HasIndex("Status", "QueuedAt");
+
+                    b.ToTable("Runs");
+                });
+
+            modelBuilder.Entity("GanService.Domain.Data.RunCheckpoint", b =>
+                {
+                    b.Property<Guid>("RunId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Iteration")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Attempt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("BlobKey")
+                        .IsRequired()
+                        .HasMaxLength(300)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("SizeBytes")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("RunId", "Iteration");
+
+                    b.ToTable("RunCheckpoints");
+                });
+
+            modelBuilder.Entity("GanService.Domain.Data.RunMetric", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Attempt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<double?>("AugmentP")
+                        .HasColumnType("REAL");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<double?>("DFake")
+                        .HasColumnType("REAL");
+
+                    b.Property<double?>("DReal")
+                        .HasColumnType("REAL");
+
+                    b.Property<double?>("Diversity")
+                        .HasColumnType("REAL");
+
+                    b.Property<long>("Iteration")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<double?>("LossD")
+                        .HasColumnType("REAL");
+
+                    b.Property<double?>("LossG")
+                        .HasColumnType("REAL");
+
+                    b.Property<double?>("NearestNeighbourRatio")
+                        .HasColumnType("REAL");
+
+                    b.Property<double?>("RealDiversity")
+                        .HasColumnType("REAL");
+
+                    b.Property<Guid>("RunId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<double>("Seconds")
+                        .HasColumnType("REAL");
+
+                    b.Property<double?>("Swd")
+                        .HasColumnType("REAL");
+
+                    b.Property<double?>("SwdRealFloor")
+                        .HasColumnType("REAL");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("RunId", "Iteration");
+
+                    b.ToTable("RunMetrics");
+                });
+
+            modelBuilder.Entity("GanService.Domain.Data.RunSample", b =>
+                {
+                    b.Property<Guid>("RunId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Iteration")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("BlobKey")
+                        .IsRequired()
+                        .HasMaxLength(300)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("RunId", "Iteration");
+
+                    b.ToTable("RunSamples");
+                });
+
             modelBuilder.Entity("GanService.Domain.Data.User", b =>
                 {
                     b.Property<Guid>("Id")
@@ -197,6 +449,48 @@ namespace GanService.Domain.Data.Migrations.Sqlite
                         .IsRequired();
 
                     b.Navigation("Dataset");
+                });
+
+            modelBuilder.Entity("GanService.Domain.Data.Run", b =>
+                {
+                    b.HasOne("GanService.Domain.Data.Dataset", null)
+                        .WithMany()
+                        .HasForeignKey("DatasetId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+
+                    b.HasOne("GanService.Domain.Data.User", null)
+                        .WithMany()
+                        .HasForeignKey("OwnerId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("GanService.Domain.Data.RunCheckpoint", b =>
+                {
+                    b.HasOne("GanService.Domain.Data.Run", null)
+                        .WithMany()
+                        .HasForeignKey("RunId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("GanService.Domain.Data.RunMetric", b =>
+                {
+                    b.HasOne("GanService.Domain.Data.Run", null)
+                        .WithMany()
+                        .HasForeignKey("RunId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("GanService.Domain.Data.RunSample", b =>
+                {
+                    b.HasOne("GanService.Domain.Data.Run", null)
+                        .WithMany()
+                        .HasForeignKey("RunId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("GanService.Domain.Data.Dataset", b =>

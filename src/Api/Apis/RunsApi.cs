@@ -1,0 +1,417 @@
+using System.Globalization;
+using System.Net.ServerSentEvents;
+using System.Runtime.CompilerServices;
+using System.Security.Claims;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using GanService.Api.Auth;
+using GanService.Api.Infrastructure;
+using GanService.Domain.Data;
+using GanService.Domain.Gan;
+using GanService.Domain.Jobs;
+using GanService.Domain.Storage;
+using Hangfire;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+
+namespace GanService.Api.Apis;
+
+public static class RunsApi
+{
+    /// <summary>Runs a user may have waiting (pending or queued) at once; more is refused with 429.</summary>
+    private const int MaxWaitingRuns = 20;
+
+    /// <summary>Config fields a fork may change; the others define the networks and the optimiser state it inherits.</summary>
+    private static readonly HashSet<string> ForkableFields = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "iterations", "sampleEvery", "checkpointEvery", "evaluateEvery", "loss", "nCritic", "instanceNoise",
+        "r1Gamma", "includeTags", "excludeTags", "preprocess",
+    };
+
+    public static IEndpointRouteBuilder MapRunsApi(this IEndpointRouteBuilder app)
+    {
+        var runs = app.MapGroup("/api/runs").WithTags("Runs").RequireAuthorization();
+
+        runs.MapPost("/", CreateRunAsync)
+            .WithSummary("Starts a training run on one of your datasets: a preset plus config overrides.")
+            .WithDescription("The run is queued (202) when you have a free slot under maxConcurrentRuns, else it waits as `pending`. " +
+                             "An invalid config gets a 400 whose `errors` name the fields.")
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .WithExamples(request: new CreateRunRequest(ExampleDatasetId, "sketches, small-data", "small-data",
+                new JsonObject { ["resolution"] = 64, ["iterations"] = 5000, ["sampleEvery"] = 250 }), response: ExampleRun, responseStatus: StatusCodes.Status202Accepted);
+        runs.MapGet("/", ListRunsAsync).WithSummary("Your runs, newest first.").WithExamples(response: new[] { ExampleRun });
+        runs.MapGet("/{id:guid}", GetRunAsync).WithSummary("One of your runs: status, progress, latest losses and metrics, diagnoses.")
+            .WithExamples(response: ExampleRun);
+        runs.MapPost("/{id:guid}/cancel", CancelRunAsync)
+            .WithSummary("Cancels a run: it stops at the next step boundary, its checkpoints kept.")
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .WithExamples(response: ExampleRun with { Status = RunStatus.Running }, responseStatus: StatusCodes.Status202Accepted);
+        runs.MapPost("/{id:guid}/fork", ForkRunAsync)
+            .WithSummary("A new run that starts from one of this run's kept checkpoints, with config overrides.")
+            .WithDescription("Forkable fields: " + string.Join(", ", ForkableFields.Order()) + ". The networks, optimiser and random state come from the checkpoint.")
+            .ProducesValidationProblem()
+            .WithExamples(request: new ForkRunRequest(3000, new JsonObject { ["iterations"] = 6000 }), response: ExampleRun, responseStatus: StatusCodes.Status202Accepted);
+        runs.MapDelete("/{id:guid}", DeleteRunAsync).WithSummary("Cancels the run if needed, then deletes it, its checkpoints and samples.");
+        runs.MapGet("/{id:guid}/metrics", GetMetricsAsync)
+            .WithSummary("The time series of losses, D outputs and metrics; `?format=csv` for CSV.")
+            .Produces<MetricResponse[]>(StatusCodes.Status200OK, "application/json", "text/csv")
+            .ProducesValidationProblem()
+            .WithExamples(response: new[] { new MetricResponse(500, 61.2, 1.21, 0.98, 0.64, 0.31, 0.42, 34.9, 22.7, 0.129, 0.036, 1.12) });
+        runs.MapGet("/{id:guid}/events", StreamEvents)
+            .WithSummary("Server-sent events: `progress` (the run), `sample`, `diagnosis`, and `end` when the run stops.")
+            .Produces(StatusCodes.Status200OK, contentType: "text/event-stream");
+        runs.MapGet("/{id:guid}/samples", ListSamplesAsync).WithSummary("Sample grids from fixed latents, by iteration.")
+            .WithExamples(response: new[] { new SampleResponse(500, $"/api/runs/{ExampleRun.Id}/samples/500") });
+        runs.MapGet("/{id:guid}/samples/{iteration:long}", GetSampleAsync).WithSummary("One sample grid (PNG).")
+            .ProducesImage("image/png").ProducesProblem(StatusCodes.Status404NotFound);
+        runs.MapGet("/{id:guid}/checkpoints", ListCheckpointsAsync).WithSummary("The kept checkpoints (fork or generate from any).")
+            .WithExamples(response: new[] { new CheckpointResponse(3000, 14_680_064, new DateTime(2026, 11, 28, 10, 0, 0, DateTimeKind.Utc)) });
+        return app;
+    }
+
+    private static readonly Guid ExampleDatasetId = Guid.Parse("3b0c7d7e-5a43-4c8f-9f0e-2d1f1b6a9c20");
+
+    private static readonly RunResponse ExampleRun = new(
+        Guid.Parse("5e2d4c1b-9a8f-4b7e-8c6d-1f2e3a4b5c6d"), ExampleDatasetId, "sketches, small-data", "small-data", RunStatus.Running,
+        1500, 5000, 190.5, 588, new DateTime(2026, 11, 28, 10, 10, 0, DateTimeKind.Utc),
+        new LatestResponse(1.21, 0.98, 0.64, 0.31, 0.42, 0),
+        new RunMetricsResponse(1500, 46.6, 22.7, 0.116, 0.036, 1.22),
+        [], null, new JsonObject { ["resolution"] = 64, ["iterations"] = 5000 },
+        new DateTime(2026, 11, 28, 10, 0, 0, DateTimeKind.Utc), new DateTime(2026, 11, 28, 10, 0, 1, DateTimeKind.Utc), null,
+        null, null, 1000);
+
+    public static async Task<Results<Accepted<RunResponse>, ValidationProblem, ProblemHttpResult>> CreateRunAsync(
+        CreateRunRequest request, ClaimsPrincipal caller, GanDbContext db, RunScheduler scheduler, CancellationToken cancellationToken)
+    {
+        var userId = caller.UserId();
+        var dataset = await db.Datasets.AsNoTracking().Where(d => d.Id == request.DatasetId && d.OwnerId == userId)
+            .Select(d => new { d.Id, d.Name, d.Channels }).FirstOrDefaultAsync(cancellationToken);
+        if (dataset is null) return Problems.NotFound("dataset");
+
+        var refusal = await CheckAdmissionAsync(db, userId, cancellationToken);
+        if (refusal is not null) return refusal;
+
+        var overrides = request.Config?.DeepClone().AsObject() ?? [];
+        if (!overrides.ContainsKey("channels")) overrides["channels"] = dataset.Channels;
+        if (!overrides.ContainsKey("seed")) overrides["seed"] = Random.Shared.Next(1, int.MaxValue);
+        var labels = await db.DatasetImages.Where(i => i.DatasetId == dataset.Id && !i.Excluded && i.Label != null)
+            .Select(i => i.Label!).Distinct().CountAsync(cancellationToken);
+        if (overrides.TryGetPropertyValue("conditional", out var conditional) && conditional?.GetValueKind() == JsonValueKind.True && !overrides.ContainsKey("numClasses"))
+            overrides["numClasses"] = labels;
+
+        var (config, errors) = GanPresets.TryResolve(request.Preset, overrides);
+        if (config is null) return ConfigProblem(errors, "config.");
+        if (request.Name is { Length: > 200 })
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["name"] = ["at most 200 characters"] });
+        var usable = await db.DatasetImages.CountAsync(i => i.DatasetId == dataset.Id && !i.Excluded, cancellationToken);
+        if (usable == 0)
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["datasetId"] = ["the dataset has no images that are not excluded"] });
+
+        var preset = string.IsNullOrWhiteSpace(request.Preset) ? GanPresets.Default : request.Preset.Trim();
+        var run = new Run
+        {
+            OwnerId = userId,
+            DatasetId = dataset.Id,
+            Name = string.IsNullOrWhiteSpace(request.Name) ? $"{dataset.Name}, {preset}" : request.Name.Trim(),
+            Preset = preset,
+            ConfigJson = JsonSerializer.Serialize(config, GanPresets.JsonOptions),
+            TotalIterations = config.Iterations,
+        };
+        await scheduler.AdmitAsync(run, cancellationToken);
+        return TypedResults.Accepted($"/api/runs/{run.Id}", ToResponse(run));
+    }
+
+    /// <summary>403 when the account may not train at all; 429 when too many runs already wait.</summary>
+    private static async Task<ProblemHttpResult?> CheckAdmissionAsync(GanDbContext db, Guid userId, CancellationToken cancellationToken)
+    {
+        var maxConcurrent = await db.Users.Where(u => u.Id == userId).Select(u => u.MaxConcurrentRuns).SingleAsync(cancellationToken);
+        if (maxConcurrent <= 0)
+            return Problems.Of(StatusCodes.Status403Forbidden, "Your account may not start training runs (maxConcurrentRuns is 0). Ask an admin.");
+        var waiting = await db.Runs.CountAsync(r => r.OwnerId == userId && (r.Status == RunStatus.Pending || r.Status == RunStatus.Queued), cancellationToken);
+        if (waiting >= MaxWaitingRuns)
+            return Problems.Of(StatusCodes.Status429TooManyRequests,
+                $"You already have {waiting} runs waiting (the most is {MaxWaitingRuns}). Wait for some to start, or cancel some.",
+                new Dictionary<string, object?> { ["retryAfterSeconds"] = 60 });
+        return null;
+    }
+
+    private static ValidationProblem ConfigProblem(IReadOnlyDictionary<string, string> errors, string prefix) =>
+        TypedResults.ValidationProblem(
+            errors.ToDictionary(e => e.Key == "preset" ? "preset" : prefix + e.Key, e => new[] { e.Value }),
+            detail: "Invalid run configuration: " + string.Join("; ", errors.Select(e => $"{e.Key}: {e.Value}")));
+
+    public static async Task<Ok<RunResponse[]>> ListRunsAsync(ClaimsPrincipal caller, GanDbContext db, CancellationToken cancellationToken)
+    {
+        var userId = caller.UserId();
+        var runs = await db.Runs.AsNoTracking().Where(r => r.OwnerId == userId).OrderByDescending(r => r.CreatedAt).ToListAsync(cancellationToken);
+        return TypedResults.Ok(runs.Select(ToResponse).ToArray());
+    }
+
+    public static async Task<Results<Ok<RunResponse>, ProblemHttpResult>> GetRunAsync(Guid id, ClaimsPrincipal caller, GanDbContext db, CancellationToken cancellationToken)
+    {
+        var run = await FindAsync(db, caller.UserId(), id, cancellationToken);
+        return run is null ? Problems.NotFound("run") : TypedResults.Ok(ToResponse(run));
+    }
+
+    public static async Task<Results<Accepted<RunResponse>, ProblemHttpResult>> CancelRunAsync(
+        Guid id, ClaimsPrincipal caller, GanDbContext db, IBackgroundJobClient jobs, RunScheduler scheduler, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var run = await FindAsync(db, caller.UserId(), id, cancellationToken);
+        if (run is null) return Problems.NotFound("run");
+        if (RunStatus.IsTerminal(run.Status))
+            return Problems.Of(StatusCodes.Status409Conflict, $"The run is already {run.Status}.");
+
+        await CancelAsync(db, jobs, scheduler, time, run, cancellationToken);
+        var updated = await db.Runs.AsNoTracking().FirstAsync(r => r.Id == id, cancellationToken);
+        return TypedResults.Accepted($"/api/runs/{id}", ToResponse(updated));
+    }
+
+    /// <summary>
+    /// Sets the cancel flag. A run no worker holds (pending, queued, or running under a lapsed lease) is cancelled
+    /// here and now; a running one is stopped by its worker at the next step boundary.
+    /// </summary>
+    private static async Task CancelAsync(GanDbContext db, IBackgroundJobClient jobs, RunScheduler scheduler, TimeProvider time, Run run, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        await db.Runs.Where(r => r.Id == run.Id).ExecuteUpdateAsync(s => s.SetProperty(r => r.CancelRequested, true).SetProperty(r => r.UpdatedAt, now), cancellationToken);
+        var cancelledHere = await db.Runs
+            .Where(r => r.Id == run.Id && (r.Status == RunStatus.Pending || r.Status == RunStatus.Queued || (r.Status == RunStatus.Running && (r.LeaseExpiresAt == null || r.LeaseExpiresAt < now))))
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(r => r.Status, RunStatus.Cancelled)
+                .SetProperty(r => r.Attempt, r => r.Attempt + 1) // fences out a worker that might still wake up
+                .SetProperty(r => r.FinishedAt, now)
+                .SetProperty(r => r.LeaseOwner, (string?)null)
+                .SetProperty(r => r.LeaseExpiresAt, (DateTime?)null), cancellationToken);
+        if (cancelledHere == 1)
+        {
+            if (run.JobId is not null) jobs.Delete(run.JobId);
+            await scheduler.PromotePendingAsync(cancellationToken);
+        }
+    }
+
+    public static async Task<Results<Accepted<RunResponse>, ValidationProblem, ProblemHttpResult>> ForkRunAsync(
+        Guid id, ForkRunRequest request, ClaimsPrincipal caller, GanDbContext db, IBlobStore blobs, RunScheduler scheduler, CancellationToken cancellationToken)
+    {
+        var userId = caller.UserId();
+        var parent = await FindAsync(db, userId, id, cancellationToken);
+        if (parent is null) return Problems.NotFound("run");
+        var checkpoint = await db.RunCheckpoints.AsNoTracking().FirstOrDefaultAsync(c => c.RunId == id && c.Iteration == request.FromIteration, cancellationToken);
+        if (checkpoint is null)
+        {
+            var kept = await db.RunCheckpoints.Where(c => c.RunId == id).OrderBy(c => c.Iteration).Select(c => c.Iteration).ToListAsync(cancellationToken);
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]>
+            {
+                ["fromIteration"] = [kept.Count == 0 ? "this run has no checkpoint yet" : $"no checkpoint at {request.FromIteration}; kept: {string.Join(", ", kept)}"],
+            });
+        }
+        var overrides = request.Config ?? [];
+        var locked = overrides.Select(p => p.Key).Where(k => !ForkableFields.Contains(k)).ToList();
+        if (locked.Count > 0)
+            return TypedResults.ValidationProblem(locked.ToDictionary(k => "config." + k, _ => new[] { "cannot change in a fork (it defines the networks or the state the fork inherits); start a new run instead" }));
+        var (config, errors) = GanPresets.ApplyOverrides(GanTrainerConfig(parent), overrides);
+        if (config is null) return ConfigProblem(errors, "config.");
+        if (config.Iterations <= request.FromIteration)
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["config.iterations"] = [$"must be more than fromIteration ({request.FromIteration})"] });
+        var refusal = await CheckAdmissionAsync(db, userId, cancellationToken);
+        if (refusal is not null) return refusal;
+
+        var fork = new Run
+        {
+            OwnerId = userId,
+            DatasetId = parent.DatasetId,
+            Name = $"{parent.Name} (fork @ {request.FromIteration})",
+            Preset = parent.Preset,
+            ConfigJson = JsonSerializer.Serialize(config, GanPresets.JsonOptions),
+            TotalIterations = config.Iterations,
+            Iteration = request.FromIteration,
+            ParentRunId = parent.Id,
+            ParentIteration = request.FromIteration,
+            CheckpointIteration = request.FromIteration,
+        };
+        // The fork owns a copy of the checkpoint, so deleting the parent later leaves it whole.
+        fork.CheckpointKey = RunBlobKeys.Checkpoint(fork.Id, request.FromIteration);
+        await using (var source = await blobs.OpenReadAsync(checkpoint.BlobKey, cancellationToken))
+        {
+            if (source is null) return Problems.Of(StatusCodes.Status409Conflict, $"The checkpoint at {request.FromIteration} is missing from storage.");
+            await blobs.PutAsync(fork.CheckpointKey, source, cancellationToken);
+        }
+        db.RunCheckpoints.Add(new RunCheckpoint { RunId = fork.Id, Iteration = request.FromIteration, BlobKey = fork.CheckpointKey, SizeBytes = checkpoint.SizeBytes });
+        // The history up to the fork point, so its charts start where the parent was.
+        var history = await db.RunMetrics.AsNoTracking().Where(m => m.RunId == id && m.Iteration <= request.FromIteration).ToListAsync(cancellationToken);
+        foreach (var row in history)
+        {
+            row.Id = 0;
+            row.RunId = fork.Id;
+        }
+        await scheduler.AdmitAsync(fork, cancellationToken); // saves the run (and, with it, the rows added above)
+        db.RunMetrics.AddRange(history);
+        await db.SaveChangesAsync(cancellationToken);
+        return TypedResults.Accepted($"/api/runs/{fork.Id}", ToResponse(fork));
+    }
+
+    private static GanConfig GanTrainerConfig(Run run) => JsonSerializer.Deserialize<GanConfig>(run.ConfigJson, GanPresets.JsonOptions)!;
+
+    public static async Task<Results<NoContent, ProblemHttpResult>> DeleteRunAsync(
+        Guid id, ClaimsPrincipal caller, GanDbContext db, IBlobStore blobs, IBackgroundJobClient jobs, RunScheduler scheduler, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var run = await FindAsync(db, caller.UserId(), id, cancellationToken);
+        if (run is null) return Problems.NotFound("run");
+        if (!RunStatus.IsTerminal(run.Status))
+            await CancelAsync(db, jobs, scheduler, time, run, cancellationToken);
+        // Deleting the row fences out a worker still training it: its next write finds no row and it stops.
+        await db.Runs.Where(r => r.Id == id).ExecuteDeleteAsync(cancellationToken);
+        await blobs.DeletePrefixAsync(RunBlobKeys.Prefix(id), CancellationToken.None);
+        await scheduler.PromotePendingAsync(cancellationToken);
+        return TypedResults.NoContent();
+    }
+
+    public static async Task<IResult> GetMetricsAsync(Guid id, string? format, ClaimsPrincipal caller, GanDbContext db, CancellationToken cancellationToken)
+    {
+        var run = await FindAsync(db, caller.UserId(), id, cancellationToken);
+        if (run is null) return Problems.NotFound("run");
+        if (format is not (null or "json" or "csv"))
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["format"] = ["json or csv"] });
+        var rows = await db.RunMetrics.AsNoTracking().Where(m => m.RunId == id).OrderBy(m => m.Iteration).ThenBy(m => m.Id)
+            .Select(m => new MetricResponse(m.Iteration, m.Seconds, m.LossD, m.LossG, m.DReal, m.DFake, m.AugmentP, m.Swd, m.SwdRealFloor, m.Diversity, m.RealDiversity, m.NearestNeighbourRatio))
+            .ToListAsync(cancellationToken);
+        if (format != "csv") return TypedResults.Ok(rows);
+
+        var csv = new StringBuilder("iteration,seconds,lossD,lossG,dReal,dFake,augmentP,swd,swdRealFloor,diversity,realDiversity,nearestNeighbour\n");
+        static string F(double? v) => v?.ToString("G6", CultureInfo.InvariantCulture) ?? "";
+        foreach (var m in rows)
+            csv.Append(CultureInfo.InvariantCulture, $"{m.Iteration},{F(m.Seconds)},{F(m.LossD)},{F(m.LossG)},{F(m.DReal)},{F(m.DFake)},{F(m.AugmentP)},{F(m.Swd)},{F(m.SwdRealFloor)},{F(m.Diversity)},{F(m.RealDiversity)},{F(m.NearestNeighbour)}\n");
+        return TypedResults.Text(csv.ToString(), "text/csv", Encoding.UTF8);
+    }
+
+    public static async Task<Results<ServerSentEventsResult<object>, ProblemHttpResult>> StreamEvents(
+        Guid id, ClaimsPrincipal caller, GanDbContext db, IServiceScopeFactory scopes, CancellationToken cancellationToken)
+    {
+        var run = await FindAsync(db, caller.UserId(), id, cancellationToken);
+        if (run is null) return Problems.NotFound("run");
+        return TypedResults.ServerSentEvents(RunEventsAsync(id, scopes, cancellationToken));
+    }
+
+    /// <summary>
+    /// Polls the run row (the truth, written by whichever process trains) twice a second and turns its changes into
+    /// events, so the stream works the same in embedded and server mode.
+    /// </summary>
+    private static async IAsyncEnumerable<SseItem<object>> RunEventsAsync(Guid id, IServiceScopeFactory scopes, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        DateTime? lastUpdate = null;
+        string? lastStatus = null;
+        long lastSample = -1;
+        var diagnosesSent = 0;
+        var keepAlive = DateTime.UtcNow;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            Run? run;
+            List<long> samples;
+            await using (var scope = scopes.CreateAsyncScope())
+            {
+                var db = scope.ServiceProvider.GetRequiredService<GanDbContext>();
+                run = await db.Runs.AsNoTracking().FirstOrDefaultAsync(r => r.Id == id, cancellationToken);
+                samples = run is null ? [] : await db.RunSamples.Where(s => s.RunId == id && s.Iteration > lastSample).OrderBy(s => s.Iteration).Select(s => s.Iteration).ToListAsync(cancellationToken);
+            }
+            if (run is null)
+            {
+                yield return new SseItem<object>(new { id, status = "deleted" }, "end");
+                yield break;
+            }
+            if (run.UpdatedAt != lastUpdate || run.Status != lastStatus)
+            {
+                (lastUpdate, lastStatus) = (run.UpdatedAt, run.Status);
+                keepAlive = DateTime.UtcNow;
+                yield return new SseItem<object>(ToResponse(run), "progress");
+            }
+            foreach (var iteration in samples)
+            {
+                lastSample = iteration;
+                yield return new SseItem<object>(new SampleResponse(iteration, SampleUrl(id, iteration)), "sample");
+            }
+            var diagnoses = Diagnoses(run.DiagnosticsJson);
+            for (; diagnosesSent < diagnoses.Count; diagnosesSent++)
+                yield return new SseItem<object>(diagnoses[diagnosesSent], "diagnosis");
+            if (RunStatus.IsTerminal(run.Status))
+            {
+                yield return new SseItem<object>(new { id, status = run.Status, iteration = run.Iteration, error = run.Error }, "end");
+                yield break;
+            }
+            if (DateTime.UtcNow - keepAlive > TimeSpan.FromSeconds(15))
+            {
+                keepAlive = DateTime.UtcNow;
+                yield return new SseItem<object>(new { id, status = run.Status }, "heartbeat");
+            }
+            await Task.Delay(500, cancellationToken);
+        }
+    }
+
+    public static async Task<Results<Ok<SampleResponse[]>, ProblemHttpResult>> ListSamplesAsync(Guid id, ClaimsPrincipal caller, GanDbContext db, CancellationToken cancellationToken)
+    {
+        var run = await FindAsync(db, caller.UserId(), id, cancellationToken);
+        if (run is null) return Problems.NotFound("run");
+        var iterations = await db.RunSamples.Where(s => s.RunId == id).OrderBy(s => s.Iteration).Select(s => s.Iteration).ToListAsync(cancellationToken);
+        return TypedResults.Ok(iterations.Select(i => new SampleResponse(i, SampleUrl(id, i))).ToArray());
+    }
+
+    public static async Task<IResult> GetSampleAsync(Guid id, long iteration, ClaimsPrincipal caller, GanDbContext db, IBlobStore blobs, CancellationToken cancellationToken)
+    {
+        var run = await FindAsync(db, caller.UserId(), id, cancellationToken);
+        if (run is null) return Problems.NotFound("run");
+        var key = await db.RunSamples.Where(s => s.RunId == id && s.Iteration == iteration).Select(s => s.BlobKey).FirstOrDefaultAsync(cancellationToken);
+        var png = key is null ? null : await blobs.ReadAllBytesAsync(key, cancellationToken);
+        return png is null ? Problems.NotFound("sample grid at that iteration") : TypedResults.File(png, "image/png");
+    }
+
+    public static async Task<Results<Ok<CheckpointResponse[]>, ProblemHttpResult>> ListCheckpointsAsync(Guid id, ClaimsPrincipal caller, GanDbContext db, CancellationToken cancellationToken)
+    {
+        var run = await FindAsync(db, caller.UserId(), id, cancellationToken);
+        if (run is null) return Problems.NotFound("run");
+        var checkpoints = await db.RunCheckpoints.Where(c => c.RunId == id).OrderBy(c => c.Iteration)
+            .Select(c => new CheckpointResponse(c.Iteration, c.SizeBytes, c.CreatedAt)).ToArrayAsync(cancellationToken);
+        return TypedResults.Ok(checkpoints);
+    }
+
+    private static Task<Run?> FindAsync(GanDbContext db, Guid userId, Guid id, CancellationToken cancellationToken) =>
+        db.Runs.AsNoTracking().FirstOrDefaultAsync(r => r.Id == id && r.OwnerId == userId, cancellationToken);
+
+    private static string SampleUrl(Guid runId, long iteration) => $"/api/runs/{runId}/samples/{iteration}";
+
+    private static List<DiagnosisResponse> Diagnoses(string json) =>
+        JsonSerializer.Deserialize<List<DiagnosisResponse>>(json, JsonSerializerOptions.Web) ?? [];
+
+    private static RunResponse ToResponse(Run run) => new(
+        run.Id, run.DatasetId, run.Name, run.Preset, run.Status, run.Iteration, run.TotalIterations, run.ImagesPerSecond, run.EtaSeconds,
+        run.EtaSeconds is { } eta && run.Status == RunStatus.Running ? run.UpdatedAt.AddSeconds(eta) : null,
+        run.LossD is null && run.DReal is null ? null : new LatestResponse(run.LossD, run.LossG, run.DReal, run.DFake, run.AugmentP, run.SkippedSteps),
+        run.EvaluatedIteration is null ? null : new RunMetricsResponse(run.EvaluatedIteration.Value, run.Swd, run.SwdRealFloor, run.Diversity, run.RealDiversity, run.NearestNeighbourRatio),
+        Diagnoses(run.DiagnosticsJson), run.Error, JsonNode.Parse(run.ConfigJson)!.AsObject(),
+        run.CreatedAt, run.StartedAt, run.FinishedAt, run.ParentRunId, run.ParentIteration, run.CheckpointIteration);
+}
+
+public sealed record CreateRunRequest(Guid DatasetId, string? Name, string? Preset, JsonObject? Config);
+
+public sealed record ForkRunRequest(long FromIteration, JsonObject? Config);
+
+public sealed record RunResponse(
+    Guid Id, Guid DatasetId, string Name, string Preset, string Status, long Iteration, long TotalIterations,
+    double? ImagesPerSecond, double? EtaSeconds, DateTime? Eta, LatestResponse? Latest, RunMetricsResponse? Metrics,
+    IReadOnlyList<DiagnosisResponse> Diagnostics, string? Error, JsonObject Config,
+    DateTime CreatedAt, DateTime? StartedAt, DateTime? FinishedAt, Guid? ParentRunId, long? ParentIteration, long? CheckpointIteration);
+
+public sealed record LatestResponse(double? LossD, double? LossG, double? DReal, double? DFake, double? AugmentP, long SkippedSteps);
+
+/// <summary>The latest evaluation: SWD (x 1e3) and its real-vs-real floor, MS-SSIM diversity (lower = more varied) and the real set's, nearest-neighbour ratio (below 1 = closer to the training images than they are to each other).</summary>
+public sealed record RunMetricsResponse(long Iteration, double? Swd, double? SwdRealFloor, double? Diversity, double? RealDiversity, double? NearestNeighbour);
+
+public sealed record DiagnosisResponse(string Code, long Iteration, string Message, string Suggestion);
+
+public sealed record MetricResponse(long Iteration, double Seconds, double? LossD, double? LossG, double? DReal, double? DFake, double? AugmentP,
+    double? Swd, double? SwdRealFloor, double? Diversity, double? RealDiversity, double? NearestNeighbour);
+
+public sealed record SampleResponse(long Iteration, string Url);
+
+public sealed record CheckpointResponse(long Iteration, long SizeBytes, DateTime CreatedAt);

@@ -1,0 +1,127 @@
+namespace GanService.Domain.Data;
+
+/// The states of a run, as stored (lowercase, as the HTTP contract spells them).
+public static class RunStatus
+{
+    /// Waiting for a slot under its owner's maxConcurrentRuns (or after yielding its time slice).
+    public const string Pending = "pending";
+    /// Admitted and on the queue; a worker will claim it.
+    public const string Queued = "queued";
+    public const string Running = "running";
+    public const string Completed = "completed";
+    public const string Failed = "failed";
+    public const string Cancelled = "cancelled";
+
+    /// Statuses that hold one of the owner's slots.
+    public static readonly string[] Active = [Queued, Running];
+
+    /// Statuses from which a run never moves again.
+    public static readonly string[] Terminal = [Completed, Failed, Cancelled];
+
+    public static bool IsTerminal(string status) => Terminal.Contains(status);
+}
+
+/// <summary>
+/// A training run. This row is the truth about the run: the queue only carries "train run X". Progress, the
+/// checkpoint pointer and the lease are updated by the worker that holds the lease, fenced by <see cref="Attempt"/>.
+/// </summary>
+public sealed class Run
+{
+    public Guid Id { get; set; } = Guid.NewGuid();
+    public Guid OwnerId { get; set; }
+    public Guid DatasetId { get; set; }
+    public required string Name { get; set; }
+    public required string Preset { get; set; }
+    /// The resolved GanConfig (preset + overrides, seed and threads filled in) as camelCase JSON.
+    public required string ConfigJson { get; set; }
+    public string Status { get; set; } = RunStatus.Queued;
+    public long Iteration { get; set; }
+    public long TotalIterations { get; set; }
+    public double? ImagesPerSecond { get; set; }
+    public double? EtaSeconds { get; set; }
+
+    // The latest logging interval's averages.
+    public double? LossD { get; set; }
+    public double? LossG { get; set; }
+    public double? DReal { get; set; }
+    public double? DFake { get; set; }
+    public double? AugmentP { get; set; }
+    public long SkippedSteps { get; set; }
+
+    // The latest evaluation on the EMA generator.
+    public long? EvaluatedIteration { get; set; }
+    public double? Swd { get; set; }
+    public double? SwdRealFloor { get; set; }
+    public double? Diversity { get; set; }
+    public double? RealDiversity { get; set; }
+    public double? NearestNeighbourRatio { get; set; }
+
+    /// The trainer's diagnoses as a JSON array of {code, iteration, message, suggestion}.
+    public string DiagnosticsJson { get; set; } = "[]";
+    public string? Error { get; set; }
+
+    public DateTime CreatedAt { get; set; } = DateTime.UtcNow;
+    /// When it last entered the queue (admission, promotion or requeue after a time slice): the queue's order.
+    public DateTime? QueuedAt { get; set; }
+    public DateTime? StartedAt { get; set; }
+    public DateTime? FinishedAt { get; set; }
+    public DateTime UpdatedAt { get; set; } = DateTime.UtcNow;
+
+    public bool CancelRequested { get; set; }
+
+    /// The fencing token: incremented by every claim. A worker writes only while the row still has its attempt.
+    public int Attempt { get; set; }
+    public string? LeaseOwner { get; set; }
+    public DateTime? LeaseExpiresAt { get; set; }
+    public string? JobId { get; set; }
+
+    /// The committed checkpoint pointer: written only after the blob under its immutable key is complete.
+    public long? CheckpointIteration { get; set; }
+    public string? CheckpointKey { get; set; }
+
+    /// Forks start from another run's checkpoint.
+    public Guid? ParentRunId { get; set; }
+    public long? ParentIteration { get; set; }
+
+    /// Training seconds over all attempts (the maximum runtime counts these).
+    public double SecondsTrained { get; set; }
+}
+
+public sealed class RunCheckpoint
+{
+    public Guid RunId { get; set; }
+    public long Iteration { get; set; }
+    public required string BlobKey { get; set; }
+    public long SizeBytes { get; set; }
+    public int Attempt { get; set; }
+    public DateTime CreatedAt { get; set; } = DateTime.UtcNow;
+}
+
+public sealed class RunSample
+{
+    public Guid RunId { get; set; }
+    public long Iteration { get; set; }
+    public required string BlobKey { get; set; }
+    public DateTime CreatedAt { get; set; } = DateTime.UtcNow;
+}
+
+/// One logging interval or one evaluation of a run; rows past a resumed checkpoint are replaced by the replay.
+public sealed class RunMetric
+{
+    public long Id { get; set; }
+    public Guid RunId { get; set; }
+    public long Iteration { get; set; }
+    public int Attempt { get; set; }
+    public double Seconds { get; set; }
+    public double? LossD { get; set; }
+    public double? LossG { get; set; }
+    public double? DReal { get; set; }
+    public double? DFake { get; set; }
+    public double? AugmentP { get; set; }
+    public double? Swd { get; set; }
+    public double? SwdRealFloor { get; set; }
+    public double? Diversity { get; set; }
+    public double? RealDiversity { get; set; }
+    public double? NearestNeighbourRatio { get; set; }
+    public DateTime CreatedAt { get; set; } = DateTime.UtcNow;
+}

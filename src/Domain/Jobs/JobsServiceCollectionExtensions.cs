@@ -1,0 +1,66 @@
+using GanService.Domain.Gan;
+using Hangfire;
+using Hangfire.PostgreSql;
+using Hangfire.PostgreSql.Factories;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace GanService.Domain.Jobs;
+
+public static class JobsServiceCollectionExtensions
+{
+    /// <summary>
+    /// Hangfire as the carrier of "train run X": in-memory storage in embedded mode (SQLite), Hangfire.PostgreSql in
+    /// server mode. With <paramref name="serveQueue"/>, this process also trains: one worker per GPU, or one CPU trainer.
+    /// </summary>
+    private static readonly PostgreSqlStorageOptions PostgresOptions = new()
+    {
+        SchemaName = "hangfire",
+        PrepareSchemaIfNecessary = true,
+        // Without it a job that runs longer than the invisibility timeout is handed to a second worker. With it, a
+        // live worker keeps its job invisible, and a killed worker's job comes back after this timeout (then the
+        // run's lease decides who trains).
+        UseSlidingInvisibilityTimeout = true,
+        InvisibilityTimeout = TimeSpan.FromSeconds(30),
+        // The default poll is 15 s; LISTEN/NOTIFY plus a short poll start an idle worker in well under a second.
+        EnableLongPolling = true,
+        QueuePollInterval = TimeSpan.FromMilliseconds(500),
+    };
+
+    public static IServiceCollection AddGanServiceJobs(this IServiceCollection services, IConfiguration configuration, bool serveQueue)
+    {
+        var settings = GanServiceSettings.FromConfiguration(configuration);
+        var scheduling = SchedulingSettings.From(configuration);
+        var worker = WorkerSettings.From(configuration);
+        services.AddSingleton(scheduling);
+        services.AddSingleton(worker);
+        services.AddSingleton(TimeProvider.System);
+        services.AddScoped<RunScheduler>();
+        services.AddTransient<TrainingJob>();
+
+        // The storage is this host's own singleton rather than Hangfire's process-wide JobStorage.Current, so that
+        // several hosts in one process (the tests) never hand jobs to each other.
+        services.AddSingleton<JobStorage>(_ => settings.Database == DatabaseProvider.Postgres
+            ? new PostgreSqlStorage(new NpgsqlConnectionFactory(settings.PostgresConnectionString!, PostgresOptions), PostgresOptions)
+            : new Hangfire.InMemory.InMemoryStorage());
+        services.AddHangfire(hangfire => hangfire
+            .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
+            .UseSimpleAssemblyNameTypeSerializer()
+            .UseRecommendedSerializerSettings());
+
+        if (serveQueue)
+        {
+            services.AddHangfireServer(server =>
+            {
+                server.ServerName = TrainingJob.WorkerName;
+                server.Queues = [WorkerSettings.TrainingQueue];
+                server.WorkerCount = worker.WorkerCount ?? Math.Max(1, GanDevice.CudaDeviceCount());
+                // Enough for the job to write a checkpoint and give its run back.
+                server.ShutdownTimeout = TimeSpan.FromMinutes(2);
+                server.SchedulePollingInterval = TimeSpan.FromSeconds(1);
+            });
+            services.AddHostedService<RunRecoveryService>();
+        }
+        return services;
+    }
+}

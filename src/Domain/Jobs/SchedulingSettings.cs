@@ -1,0 +1,38 @@
+using Microsoft.Extensions.Configuration;
+
+namespace GanService.Domain.Jobs;
+
+/// <summary>How runs share the workers. Section <c>Scheduling</c>.</summary>
+public sealed record SchedulingSettings
+{
+    /// <summary>With runs of others waiting, a run that has trained this long is checkpointed and requeued behind them. Null = off.</summary>
+    public double? TimeSliceMinutes { get; init; }
+
+    /// <summary>A run that has trained this long in total stops as failed, its checkpoints kept (fork it to go on).</summary>
+    public double MaxRunMinutes { get; init; } = 24 * 60;
+
+    /// <summary>The lease a worker holds on a run; renewed every third of it. A dead worker's run is free after this.</summary>
+    public double LeaseSeconds { get; init; } = 30;
+
+    /// <summary>Progress is written to the run row at most this often.</summary>
+    public double ProgressSeconds { get; init; } = 1;
+
+    public static SchedulingSettings From(IConfiguration configuration) =>
+        configuration.GetSection("Scheduling").Get<SchedulingSettings>() ?? new SchedulingSettings();
+}
+
+/// <summary>Where the training queue is served. Section <c>Worker</c>.</summary>
+public sealed record WorkerSettings
+{
+    /// <summary>The API serves the queue itself (embedded mode). Server mode sets false and runs src/Worker.</summary>
+    public bool InProcess { get; init; } = true;
+
+    /// <summary>Concurrent trainings per process: the GPU count, or 1 on a CPU. Null = detect.</summary>
+    public int? WorkerCount { get; init; }
+
+    /// <summary>The Hangfire queue for training jobs.</summary>
+    public const string TrainingQueue = "training";
+
+    public static WorkerSettings From(IConfiguration configuration) =>
+        configuration.GetSection("Worker").Get<WorkerSettings>() ?? new WorkerSettings();
+}
