@@ -42,8 +42,8 @@ public sealed class TrainCommandTests
         var metrics = File.ReadAllLines(Path.Combine(temp.Path, "metrics.csv"));
         Assert.StartsWith("iteration,seconds,lossD,lossG", metrics[0]);
         Assert.Contains(metrics, line => line.StartsWith("10,", StringComparison.Ordinal));
-        Assert.Contains(metrics, line => line.StartsWith("20,", StringComparison.Ordinal) && line.Split(',')[8].Length > 0); // an evaluation row with SWD
-        Assert.Contains("it 20/20", run.Error); // the live progress line
+        Assert.Contains(metrics, line => line.StartsWith("20,", StringComparison.Ordinal) && line.Split(',') is { Length: > 8 } columns && columns[8].Length > 0); // an evaluation row with SWD
+        Assert.Contains("training 16x16 loss=hinge", run.Error); // what it trains, on standard error with the live progress line
     }
 
     [Fact]
