@@ -15,6 +15,8 @@ public sealed class GanServiceSettings
     public required DatabaseProvider Database { get; init; }
     public string? PostgresConnectionString { get; init; }
     public required StorageProvider Storage { get; init; }
+    /// Set when Storage is S3.
+    public S3StorageSettings? S3 { get; init; }
 
     public static GanServiceSettings FromConfiguration(IConfiguration configuration)
     {
@@ -23,12 +25,14 @@ public sealed class GanServiceSettings
         var postgres = configuration.GetConnectionString("Postgres");
         if (database == DatabaseProvider.Postgres && string.IsNullOrWhiteSpace(postgres))
             throw new InvalidOperationException("Database:Provider is Postgres, but ConnectionStrings:Postgres is not set.");
+        var storage = Parse<StorageProvider>(configuration, "Storage:Provider", StorageProvider.FileSystem);
         return new GanServiceSettings
         {
             DataDirectory = dataDirectory,
             Database = database,
             PostgresConnectionString = postgres,
-            Storage = Parse<StorageProvider>(configuration, "Storage:Provider", StorageProvider.FileSystem),
+            Storage = storage,
+            S3 = storage == StorageProvider.S3 ? S3StorageSettings.FromConfiguration(configuration) : null,
         };
     }
 
@@ -61,11 +65,10 @@ public static class DomainServiceCollectionExtensions
             services.AddDbContext<GanDbContext, SqliteGanDbContext>(options =>
                 options.UseSqlite($"Data Source={Path.Combine(settings.DataDirectory, "ganservice.db")}"));
 
-        services.AddSingleton<IBlobStore>(settings.Storage switch
-        {
-            StorageProvider.FileSystem => new FileSystemBlobStore(Path.Combine(settings.DataDirectory, "blobs")),
-            _ => throw new InvalidOperationException($"Storage:Provider '{settings.Storage}' is not available yet; use FileSystem."),
-        });
+        if (settings.Storage == StorageProvider.S3)
+            services.AddSingleton<IBlobStore>(_ => new S3BlobStore(settings.S3!)); // the container disposes it
+        else
+            services.AddSingleton<IBlobStore>(new FileSystemBlobStore(Path.Combine(settings.DataDirectory, "blobs")));
 
         services.AddSingleton(configuration.GetSection("Uploads").Get<IngestLimits>() ?? new IngestLimits());
         services.AddSingleton<ImageIngest>();

@@ -1,8 +1,10 @@
+using System.Text.RegularExpressions;
+
 namespace GanService.Domain.Storage;
 
 /// Blobs as files under one root folder. Writes go to a temporary file that is then renamed, so a
 /// reader never sees half a blob and a crash leaves no partial file under the real key.
-public sealed class FileSystemBlobStore : IBlobStore
+public sealed partial class FileSystemBlobStore : IBlobStore
 {
     private readonly string _root;
 
@@ -48,12 +50,39 @@ public sealed class FileSystemBlobStore : IBlobStore
 
     public Task DeletePrefixAsync(string prefix, CancellationToken cancellationToken = default)
     {
-        // Prefixes used by the service are folders ("datasets/{id}/"); a folder prefix deletes the folder.
-        var path = PathOf(prefix.TrimEnd('/'));
-        if (Directory.Exists(path)) Directory.Delete(path, recursive: true);
-        else DeleteFileIfPresent(path);
+        BlobKeys.CheckPrefix(prefix, allowEmpty: false);
+        if (prefix.EndsWith('/'))
+        {
+            // A folder prefix ("datasets/{id}/", the service's usual one) deletes the folder at once.
+            var folder = PathOf(prefix.TrimEnd('/'));
+            if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
+            return Task.CompletedTask;
+        }
+        foreach (var key in ListKeys(prefix)) DeleteFileIfPresent(PathOf(key));
         return Task.CompletedTask;
     }
+
+    public Task<IReadOnlyList<string>> ListAsync(string prefix, CancellationToken cancellationToken = default) =>
+        Task.FromResult<IReadOnlyList<string>>(ListKeys(BlobKeys.CheckPrefix(prefix, allowEmpty: true)));
+
+    /// Searches only the deepest folder the prefix names, then filters by the whole prefix.
+    private List<string> ListKeys(string prefix)
+    {
+        var slash = prefix.LastIndexOf('/');
+        var folder = slash < 0 ? _root : PathOf(prefix[..slash]);
+        if (!Directory.Exists(folder)) return [];
+        var keys = Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories)
+            .Where(path => !PartialFile().IsMatch(path))
+            .Select(path => Path.GetRelativePath(_root, path).Replace(Path.DirectorySeparatorChar, '/'))
+            .Where(key => key.StartsWith(prefix, StringComparison.Ordinal))
+            .ToList();
+        keys.Sort(StringComparer.Ordinal);
+        return keys;
+    }
+
+    /// The temporary file of a write in progress: "{key}.{guid:N}.partial".
+    [GeneratedRegex(@"\.[0-9a-f]{32}\.partial$")]
+    private static partial Regex PartialFile();
 
     /// File.Delete ignores a missing file but throws for a missing folder; both mean "already gone".
     private static void DeleteFileIfPresent(string path)
@@ -69,8 +98,7 @@ public sealed class FileSystemBlobStore : IBlobStore
 
     private string PathOf(string key)
     {
-        if (string.IsNullOrEmpty(key) || key.StartsWith('/') || key.Contains('\\') || key.Split('/').Any(part => part is "" or "." or ".."))
-            throw new ArgumentException($"Invalid blob key '{key}'.", nameof(key));
+        BlobKeys.Check(key);
         var path = Path.GetFullPath(Path.Combine(_root, key));
         // Defence in depth: keys come from ids, but never let one escape the root.
         if (!path.StartsWith(_root + Path.DirectorySeparatorChar, StringComparison.Ordinal))

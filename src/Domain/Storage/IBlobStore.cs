@@ -10,6 +10,8 @@ public interface IBlobStore
     Task DeleteAsync(string key, CancellationToken cancellationToken = default);
     /// Deletes every blob whose key starts with the prefix.
     Task DeletePrefixAsync(string prefix, CancellationToken cancellationToken = default);
+    /// The keys that start with the prefix (all keys for ""), sorted ordinal. Blobs being written are not listed.
+    Task<IReadOnlyList<string>> ListAsync(string prefix, CancellationToken cancellationToken = default);
     /// For readiness probes: throws when the store cannot be reached.
     Task CheckAvailableAsync(CancellationToken cancellationToken = default);
 }

@@ -96,3 +96,30 @@ public sealed class OperationsTests(SqliteApiFactory factory) : IClassFixture<Sq
         Assert.Contains("GanService queue", await dashboard.Content.ReadAsStringAsync());
     }
 }
+
+/// Readiness in server mode: PostgreSQL and the S3 bucket.
+public sealed class ServerModeOperationsTests(PostgresApiFactory factory) : IClassFixture<PostgresApiFactory>
+{
+    [Fact]
+    public async Task Ready_checks_the_database_and_the_s3_bucket()
+    {
+        using var client = factory.CreateClient();
+        var ready = await (await client.GetAsync("/health/ready")).ReadJsonAsync<JsonElement>();
+        Assert.Equal("Healthy", ready.GetProperty("status").GetString());
+        Assert.Equal(["database", "storage"], ready.GetProperty("checks").EnumerateArray().Select(check => check.GetProperty("name").GetString()).Order());
+    }
+}
+
+public sealed class UnreachableStorageTests(UnreachableS3ApiFactory factory) : IClassFixture<UnreachableS3ApiFactory>
+{
+    [Fact]
+    public async Task Ready_answers_503_when_the_s3_server_is_unreachable()
+    {
+        using var client = factory.CreateClient();
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health/live")).StatusCode);
+        var ready = await (await client.GetAsync("/health/ready")).ReadJsonAsync<JsonElement>(HttpStatusCode.ServiceUnavailable);
+        Assert.Equal("Unhealthy", ready.GetProperty("status").GetString());
+        var storage = ready.GetProperty("checks").EnumerateArray().Single(check => check.GetProperty("name").GetString() == "storage");
+        Assert.Equal("Unhealthy", storage.GetProperty("status").GetString());
+    }
+}

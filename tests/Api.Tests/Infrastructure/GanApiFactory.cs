@@ -1,6 +1,11 @@
 using System.Net.Http.Json;
+using Amazon.Runtime;
+using Amazon.S3;
+using Amazon.S3.Model;
+using GanService.Domain.Storage;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
 namespace GanService.Api.Tests.Infrastructure;
@@ -65,10 +70,14 @@ public sealed class SqliteApiFactory : GanApiFactory
     };
 }
 
-/// Needs the PostgreSQL server that scripts/test.sh starts; each factory gets a database of its own.
+/// Server mode: the PostgreSQL server and the S3-compatible server (s3rver) that scripts/test.sh starts;
+/// each factory gets a database and a bucket of its own.
 public sealed class PostgresApiFactory : GanApiFactory
 {
     private readonly string _database = $"ganservice_test_{Guid.NewGuid():N}";
+    private readonly TestS3Bucket _bucket = new();
+
+    protected override IReadOnlyDictionary<string, string?> Settings => _bucket.Settings;
 
     private static string ServerConnectionString =>
         Environment.GetEnvironmentVariable("GANSERVICE_TEST_POSTGRES") is { Length: > 0 } server
@@ -93,7 +102,9 @@ public sealed class PostgresApiFactory : GanApiFactory
 
     public override async Task DisposeAsync()
     {
+        await _bucket.EmptyAsync(Services.GetRequiredService<IBlobStore>());
         await base.DisposeAsync();
+        await _bucket.DeleteAsync();
         NpgsqlConnection.ClearAllPools();
         await using var connection = new NpgsqlConnection(ServerConnectionString);
         await connection.OpenAsync();
@@ -130,4 +141,72 @@ public sealed class GeneratedAdminKeyFactory : GanApiFactory
     protected override string? ConfiguredAdminKey => null;
 
     protected override IReadOnlyDictionary<string, string?> DatabaseSettings => new Dictionary<string, string?> { ["Database:Provider"] = "Sqlite" };
+}
+
+/// Embedded database, but blobs on an S3 server that does not answer: readiness must say so.
+public sealed class UnreachableS3ApiFactory : GanApiFactory
+{
+    protected override IReadOnlyDictionary<string, string?> DatabaseSettings => new Dictionary<string, string?> { ["Database:Provider"] = "Sqlite" };
+
+    protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>
+    {
+        ["Storage:Provider"] = "S3",
+        ["Storage:S3:ServiceUrl"] = "http://127.0.0.1:9", // discard port: nothing listens
+        ["Storage:S3:Bucket"] = "unreachable",
+        ["Storage:S3:AccessKey"] = "S3RVER",
+        ["Storage:S3:SecretKey"] = "S3RVER",
+    };
+}
+
+/// A fresh bucket on the S3-compatible server named by GANSERVICE_TEST_S3 ("ServiceUrl=...;AccessKey=...;SecretKey=...").
+public sealed class TestS3Bucket
+{
+    private readonly Dictionary<string, string> _server = Server();
+
+    public string Name { get; } = $"ganservice-test-{Guid.NewGuid():N}";
+
+    /// Configuration for the service; the store creates the bucket on first use.
+    public IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>
+    {
+        ["Storage:Provider"] = "S3",
+        ["Storage:S3:ServiceUrl"] = _server["ServiceUrl"],
+        ["Storage:S3:AccessKey"] = _server["AccessKey"],
+        ["Storage:S3:SecretKey"] = _server["SecretKey"],
+        ["Storage:S3:Bucket"] = Name,
+    };
+
+    private static Dictionary<string, string> Server()
+    {
+        var value = Environment.GetEnvironmentVariable("GANSERVICE_TEST_S3");
+        if (string.IsNullOrWhiteSpace(value))
+            throw new InvalidOperationException(
+                "GANSERVICE_TEST_S3 is not set. Run ./scripts/test.sh, which starts a throwaway S3-compatible server (s3rver), " +
+                "or set it to a server such as 'ServiceUrl=http://127.0.0.1:4568;AccessKey=S3RVER;SecretKey=S3RVER'.");
+        var parts = value.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(part => part.Split('=', 2))
+            .ToDictionary(pair => pair[0], pair => pair.Length > 1 ? pair[1] : "", StringComparer.OrdinalIgnoreCase);
+        foreach (var key in new[] { "ServiceUrl", "AccessKey", "SecretKey" })
+            if (!parts.TryGetValue(key, out var part) || part.Length == 0)
+                throw new InvalidOperationException($"GANSERVICE_TEST_S3 has no {key}=...: '{value}'.");
+        return parts;
+    }
+
+    public async Task EmptyAsync(IBlobStore store)
+    {
+        foreach (var key in await store.ListAsync("")) await store.DeleteAsync(key);
+    }
+
+    public async Task DeleteAsync()
+    {
+        using var client = new AmazonS3Client(new BasicAWSCredentials(_server["AccessKey"], _server["SecretKey"]),
+            new AmazonS3Config { ServiceURL = _server["ServiceUrl"], ForcePathStyle = true });
+        try
+        {
+            await client.DeleteBucketAsync(new DeleteBucketRequest { BucketName = Name });
+        }
+        catch (AmazonS3Exception exception) when (exception.ErrorCode == "NoSuchBucket")
+        {
+            // Never used: the store creates its bucket on first use.
+        }
+    }
 }
