@@ -2,6 +2,8 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using GanService.Api.Tests.Infrastructure;
+using GanService.Domain.Storage;
+using Microsoft.Extensions.DependencyInjection;
 using SkiaSharp;
 
 namespace GanService.Api.Tests.Apis;
@@ -140,8 +142,9 @@ public abstract class DatasetsApiTests<TFactory>(TFactory factory) where TFactor
         var kept = await (await client.PostAsync("/api/datasets", Fixtures.Upload("first", ("photos.zip", Fixtures.PhonePhotosZip()))))
             .ReadJsonAsync<DatasetCreated>(HttpStatusCode.Created);
 
-        var blobFolders = Path.Combine(factory.DataDirectory, "blobs", "datasets");
-        var foldersBefore = Directory.GetDirectories(blobFolders).Order().ToList();
+        // Through the service's own store: a folder in embedded mode, a bucket in server mode.
+        var blobs = factory.Services.GetRequiredService<IBlobStore>();
+        var blobsBefore = await blobs.ListAsync("datasets/");
 
         // About 1.2 MB of incompressible pixels in two images: over the quota.
         var problem = await (await client.PostAsync("/api/datasets", Fixtures.Upload("too big",
@@ -154,20 +157,21 @@ public abstract class DatasetsApiTests<TFactory>(TFactory factory) where TFactor
         Assert.Equal(4, images.Count);
         using var original = await (await client.GetAsync($"/api/datasets/{kept.Id}/images/{images[3].Id}")).ReadPngAsync();
         // The refused upload left no blobs behind.
-        Assert.Equal(foldersBefore, Directory.GetDirectories(blobFolders).Order().ToList());
+        Assert.Equal(blobsBefore, await blobs.ListAsync("datasets/"));
     }
 
     [Fact]
     public async Task Deleting_a_dataset_removes_its_rows_and_blobs()
     {
         var (client, created) = await UploadPhonePhotosAsync();
-        var blobFolder = Path.Combine(factory.DataDirectory, "blobs", "datasets", created.Id.ToString());
-        Assert.Equal(4, Directory.GetFiles(blobFolder, "*.png", SearchOption.AllDirectories).Length);
+        var blobs = factory.Services.GetRequiredService<IBlobStore>();
+        var prefix = $"datasets/{created.Id}/";
+        Assert.Equal(4, (await blobs.ListAsync(prefix)).Count(key => key.EndsWith(".png", StringComparison.Ordinal)));
 
         Assert.Equal(HttpStatusCode.NoContent, (await client.DeleteAsync($"/api/datasets/{created.Id}")).StatusCode);
         await (await client.GetAsync($"/api/datasets/{created.Id}")).AssertProblemAsync(HttpStatusCode.NotFound);
         await (await client.DeleteAsync($"/api/datasets/{created.Id}")).AssertProblemAsync(HttpStatusCode.NotFound);
-        Assert.False(Directory.Exists(blobFolder));
+        Assert.Empty(await blobs.ListAsync(prefix));
     }
 
     private static double MeanOfFrame(SKBitmap bitmap, int thickness = 2)
