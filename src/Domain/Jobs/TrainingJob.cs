@@ -207,8 +207,11 @@ public sealed class TrainingJob(
             }
         }
 
-        trainer.Log();
-        progress.Logged();
+        if (trainer.LatestProgress?.Iteration != trainer.Iteration)
+        {
+            trainer.Log(); // the averages since the last logging interval
+            progress.Logged();
+        }
         await WriteSampleAsync(claim, trainer, cancellationToken);
         progress.Evaluated(trainer.Evaluate());
         await progress.FlushAsync(this, cancellationToken);
