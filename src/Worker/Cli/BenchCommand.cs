@@ -59,6 +59,7 @@ internal sealed class BenchCommand : ICommand
         long Rss() { self.Refresh(); return self.WorkingSet64; }
         var rssStart = Rss();
         var rssMax = rssStart;
+        var rssTrace = new List<long>(); // every 100 iterations
         // The median iteration: this machine is shared and noisy, and a mean lets one stall move the figure.
         var stepTimes = new double[iterations];
         for (var i = 0; i < iterations; i++)
@@ -67,7 +68,12 @@ internal sealed class BenchCommand : ICommand
             trainer.Step();
             Sync(device);
             stepTimes[i] = Stopwatch.GetElapsedTime(start).TotalSeconds;
-            if (i % 100 == 99) rssMax = Math.Max(rssMax, Rss());
+            if (i % 100 == 99)
+            {
+                var rss = Rss();
+                rssMax = Math.Max(rssMax, rss);
+                rssTrace.Add(rss);
+            }
         }
         var rssEnd = Rss();
         rssMax = Math.Max(rssMax, rssEnd);
@@ -84,6 +90,13 @@ internal sealed class BenchCommand : ICommand
         output.WriteLine($"{config.Resolution}x{config.Resolution}x{config.Channels} ngf={config.GeneratorChannels} ndf={config.DiscriminatorChannels} batch {config.BatchSize} loss {config.Loss} augment {config.Augment} on {device.type} with {threads} threads");
         output.WriteLine($"{stepSeconds:0.000} s/iteration, {imagesPerSecond:0.0} images/s; outside the model {outside / stepSeconds:P1}; model {achieved:0.0} GFLOP/s of {gflops:0.0} (matmul 2048²) = {achieved / gflops:P1}");
         output.WriteLine($"resident memory over {iterations} iterations: {rssStart / 1048576.0:0} MB after warm-up, {rssEnd / 1048576.0:0} MB at the end, {rssMax / 1048576.0:0} MB at most ({(double)(rssEnd - rssStart) / rssStart:+0.0%;-0.0%})");
+        if (rssTrace.Count >= 4)
+        {
+            // Flat means: the second half of the run stays within 5% of its first sample (allocator pools fill early).
+            var secondHalf = rssTrace.Skip(rssTrace.Count / 2).ToList();
+            var drift = (double)(secondHalf.Max() - secondHalf[0]) / secondHalf[0];
+            output.WriteLine($"  every 100 iterations (MB): {string.Join(" ", rssTrace.Select(r => (r / 1048576.0).ToString("0")))}; second half drifts {drift:+0.0%;-0.0%}");
+        }
         if (baseline is not null)
         {
             var bestGflops = Math.Max(gflops, baseline.MatmulGflops);
@@ -98,6 +111,7 @@ internal sealed class BenchCommand : ICommand
             rssEndMb = Math.Round(rssEnd / 1048576.0, 1),
             rssMaxMb = Math.Round(rssMax / 1048576.0, 1),
             rssGrowth = Math.Round((double)(rssEnd - rssStart) / rssStart, 4),
+            rssEvery100Mb = rssTrace.Select(r => Math.Round(r / 1048576.0, 1)),
             pytorchImagesPerSecond = baseline is null ? (double?)null : Math.Round(baseline.ImagesPerSecond, 2),
             ratioToPytorch = baseline is null ? (double?)null : Math.Round(imagesPerSecond / baseline.ImagesPerSecond, 3),
             pytorchMatmulGflops = baseline is null ? (double?)null : Math.Round(baseline.MatmulGflops, 1),
