@@ -21,7 +21,7 @@ builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.
 using var host = builder.Build();
 await using (var scope = host.Services.CreateAsyncScope())
 {
-    await scope.ServiceProvider.GetRequiredService<GanDbContext>().Database.MigrateAsync();
+    await DatabaseSchema.EnsureCurrentAsync(scope.ServiceProvider.GetRequiredService<GanDbContext>());
 }
 await host.RunAsync();
 return 0;

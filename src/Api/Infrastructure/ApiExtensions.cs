@@ -56,7 +56,7 @@ public static class ApiExtensions
     {
         await using var scope = app.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<GanDbContext>();
-        await db.Database.MigrateAsync();
+        await DatabaseSchema.EnsureCurrentAsync(db);
         await AdminBootstrap.EnsureAdminAsync(db, app.Services.GetRequiredService<GanServiceSettings>(),
             app.Configuration, app.Logger);
     }

@@ -22,7 +22,15 @@ public sealed class ServerModeTests(ServerModeApiFactory factory, ITestOutputHel
 
         var runId = (await StartRunAsync(client, datasetId, TinyConfig(iterations: 40))).Id();
 
-        var run = await WaitForAsync(client, runId, r => r.Status() is RunStatus.Completed or RunStatus.Failed, seconds: 120);
+        JsonElement run;
+        try
+        {
+            run = await WaitForAsync(client, runId, r => r.Status() is RunStatus.Completed or RunStatus.Failed, seconds: 120);
+        }
+        catch (Exception problem) when (problem is not OutOfMemoryException)
+        {
+            throw new Xunit.Sdk.XunitException($"{problem.Message}\nworker log:\n{worker.Log}");
+        }
         Assert.True(run.Status() == RunStatus.Completed, $"{run}\n{worker.Log}");
         var grid = await client.GetAsync($"/api/runs/{runId}/samples/40"); // read back from S3 by the API
         Assert.Equal("image/png", grid.Content.Headers.ContentType?.MediaType);
