@@ -14,7 +14,8 @@ dotnet build GanService.sln -c Release -nologo -v quiet
 echo "==> Testing"
 log="$pg_dir/test.log"
 set +e
-dotnet test GanService.sln -c Release --no-build -nologo "$@" 2>&1 | tee "$log"
+# A hung test fails the run (with a dump) instead of stalling CI.
+dotnet test GanService.sln -c Release --no-build -nologo --blame-hang-timeout 10m "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
 

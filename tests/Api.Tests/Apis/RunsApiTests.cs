@@ -22,9 +22,10 @@ public abstract class RunsApiTests<TFactory>(TFactory factory) where TFactory : 
         var runId = created.Id();
 
         // The event stream, read while the run trains: progress events, then the end.
-        using var events = await client.GetAsync($"/api/runs/{runId}/events", HttpCompletionOption.ResponseHeadersRead);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+        using var events = await client.GetAsync($"/api/runs/{runId}/events", HttpCompletionOption.ResponseHeadersRead, timeout.Token);
         Assert.Equal("text/event-stream", events.Content.Headers.ContentType?.MediaType);
-        var stream = await events.Content.ReadAsStringAsync(); // ends when the run ends
+        var stream = await events.Content.ReadAsStringAsync(timeout.Token); // ends when the run ends
 
         var run = await WaitForStatusAsync(client, runId, RunStatus.Completed);
         Assert.Equal(40, run.GetProperty("iteration").GetInt64());
