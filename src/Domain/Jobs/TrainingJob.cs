@@ -379,7 +379,8 @@ public sealed class TrainingJob(
         public async Task FlushAsync(TrainingJob job, CancellationToken cancellationToken)
         {
             var seconds = _watch.Elapsed.TotalSeconds;
-            if (seconds - _rateSeconds > 0.5 && trainer.Iteration > _rateIteration)
+            // A fresh rate every half second; a run shorter than that still gets one.
+            if ((seconds - _rateSeconds > 0.5 || _imagesPerSecond is null) && trainer.Iteration > _rateIteration && seconds > _rateSeconds)
             {
                 _imagesPerSecond = (trainer.Iteration - _rateIteration) * trainer.Config.BatchSize / (seconds - _rateSeconds);
                 (_rateIteration, _rateSeconds) = (trainer.Iteration, seconds);

@@ -72,12 +72,15 @@ public sealed class SqliteApiFactory : GanApiFactory
 
 /// Server mode: the PostgreSQL server and the S3-compatible server (s3rver) that scripts/test.sh starts;
 /// each factory gets a database and a bucket of its own.
-public sealed class PostgresApiFactory : GanApiFactory
+public class PostgresApiFactory : GanApiFactory
 {
     private readonly string _database = $"ganservice_test_{Guid.NewGuid():N}";
     private readonly TestS3Bucket _bucket = new();
 
     protected override IReadOnlyDictionary<string, string?> Settings => _bucket.Settings;
+
+    /// The database and the bucket, as configuration (also what separate worker processes need).
+    public IReadOnlyDictionary<string, string?> ServerSettings => DatabaseSettings.Concat(_bucket.Settings).ToDictionary();
 
     private static string ServerConnectionString =>
         Environment.GetEnvironmentVariable("GANSERVICE_TEST_POSTGRES") is { Length: > 0 } server

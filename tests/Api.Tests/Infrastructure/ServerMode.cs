@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Npgsql;
 
 namespace GanService.Api.Tests.Infrastructure;
 
@@ -7,58 +6,18 @@ namespace GanService.Api.Tests.Infrastructure;
 /// Server mode: the API (in memory, Worker:InProcess=false) and separate src/Worker processes, on the PostgreSQL and
 /// the S3-compatible server (s3rver) that scripts/test.sh starts. Each factory has its own database and bucket.
 /// </summary>
-public sealed class ServerModeApiFactory : GanApiFactory
+public sealed class ServerModeApiFactory : PostgresApiFactory
 {
-    private readonly string _database = $"ganservice_server_{Guid.NewGuid():N}";
-    private readonly string _bucket = $"ganservice-{Guid.NewGuid():N}"[..40];
-
     /// <summary>Short leases, so a killed worker's run is free again in seconds.</summary>
     public const int LeaseSeconds = 6;
 
-    private static string Required(string variable, string what) =>
-        Environment.GetEnvironmentVariable(variable) is { Length: > 0 } value
-            ? value
-            : throw new InvalidOperationException($"{variable} is not set. Run ./scripts/test.sh, which starts {what}.");
-
-    private static string PostgresServer => Required("GANSERVICE_TEST_POSTGRES", "a throwaway PostgreSQL");
-
-    private static Dictionary<string, string> S3 =>
-        Required("GANSERVICE_TEST_S3", "s3rver").Split(';', StringSplitOptions.RemoveEmptyEntries)
-            .Select(part => part.Split('=', 2)).ToDictionary(kv => kv[0].Trim(), kv => kv[1].Trim(), StringComparer.OrdinalIgnoreCase);
-
     /// <summary>The configuration both the API and the workers get (as environment variables for the workers).</summary>
-    public IReadOnlyDictionary<string, string> SharedSettings => new Dictionary<string, string>
-    {
-        ["Database:Provider"] = "Postgres",
-        ["ConnectionStrings:Postgres"] = new NpgsqlConnectionStringBuilder(PostgresServer) { Database = _database }.ConnectionString,
-        ["Storage:Provider"] = "S3",
-        ["Storage:S3:ServiceUrl"] = S3["ServiceUrl"],
-        ["Storage:S3:AccessKey"] = S3["AccessKey"],
-        ["Storage:S3:SecretKey"] = S3["SecretKey"],
-        ["Storage:S3:Bucket"] = _bucket,
-        ["Worker:InProcess"] = "false",
-        ["Scheduling:LeaseSeconds"] = LeaseSeconds.ToString(),
-    };
+    public IReadOnlyDictionary<string, string> SharedSettings => ServerSettings
+        .Append(new("Worker:InProcess", "false"))
+        .Append(new("Scheduling:LeaseSeconds", LeaseSeconds.ToString()))
+        .ToDictionary(kv => kv.Key, kv => kv.Value!);
 
-    protected override IReadOnlyDictionary<string, string?> DatabaseSettings => SharedSettings.ToDictionary(kv => kv.Key, kv => (string?)kv.Value);
-
-    public override async Task InitializeAsync()
-    {
-        await using var connection = new NpgsqlConnection(PostgresServer);
-        await connection.OpenAsync();
-        await using var create = new NpgsqlCommand($"CREATE DATABASE \"{_database}\"", connection);
-        await create.ExecuteNonQueryAsync();
-    }
-
-    public override async Task DisposeAsync()
-    {
-        await base.DisposeAsync();
-        NpgsqlConnection.ClearAllPools();
-        await using var connection = new NpgsqlConnection(PostgresServer);
-        await connection.OpenAsync();
-        await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{_database}\" WITH (FORCE)", connection);
-        await drop.ExecuteNonQueryAsync();
-    }
+    protected override IReadOnlyDictionary<string, string?> Settings => SharedSettings.ToDictionary(kv => kv.Key, kv => (string?)kv.Value);
 
     /// <summary>Starts `GanService.Worker` (no arguments: the queue worker) with the shared configuration.</summary>
     public WorkerProcess StartWorker(string name) => new(name, SharedSettings, DataDirectory);
