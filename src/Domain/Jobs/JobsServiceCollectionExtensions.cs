@@ -52,8 +52,13 @@ public static class JobsServiceCollectionExtensions
 
         if (serveQueue)
         {
-            services.AddHangfireServer(server =>
+            services.AddHangfireServer((provider, server) =>
             {
+                // This host's container activates the jobs. Left unset, Hangfire falls back to its process-wide
+                // JobActivator.Current, which the last host to configure Hangfire sets: with several hosts in one
+                // process (the tests), a job then ran against another host's database, found no run and ended,
+                // leaving its run queued for good.
+                server.Activator = new Hangfire.AspNetCore.AspNetCoreJobActivator(provider.GetRequiredService<IServiceScopeFactory>());
                 server.ServerName = TrainingJob.WorkerName;
                 server.Queues = [WorkerSettings.TrainingQueue];
                 server.WorkerCount = worker.WorkerCount ?? Math.Max(1, GanDevice.CudaDeviceCount());

@@ -66,6 +66,26 @@ public sealed class TrainingJob(
         finally
         {
             await lease.StopAsync();
+            await RemoveBlobsOfDeletedRunAsync(runId);
+        }
+    }
+
+    /// <summary>
+    /// A run deleted while training: the API removed its blobs, but this job may have written one more (a sample or a
+    /// checkpoint goes to storage before its fenced row write fails). The job's last word removes them.
+    /// </summary>
+    private async Task RemoveBlobsOfDeletedRunAsync(Guid runId)
+    {
+        try
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<GanDbContext>();
+            if (!await db.Runs.AnyAsync(r => r.Id == runId))
+                await blobs.DeletePrefixAsync(RunBlobKeys.Prefix(runId), CancellationToken.None);
+        }
+        catch (Exception problem) when (problem is not OutOfMemoryException)
+        {
+            logger.LogWarning(problem, "Run {RunId}: could not check for blobs of a deleted run", runId);
         }
     }
 
@@ -73,7 +93,8 @@ public sealed class TrainingJob(
 
     /// <summary>
     /// Takes the lease when it is free or lapsed (compare-and-swap on the attempt). A live lease is waited out, since
-    /// its holder may have just died; if it keeps being renewed, another worker is training and this job ends.
+    /// its holder may have just died; a lease still live after one and a half lengths has been renewed, so another
+    /// worker is training and this duplicate job ends rather than hold this worker.
     /// </summary>
     private async Task<Claim?> ClaimAsync(Guid runId, CancellationToken cancellationToken)
     {
@@ -87,7 +108,7 @@ public sealed class TrainingJob(
             var now = time.GetUtcNow().UtcDateTime;
             if (run.LeaseExpiresAt is { } until && until > now)
             {
-                if (time.GetUtcNow() - waitedSince > 3 * Lease) return null;
+                if (time.GetUtcNow() - waitedSince > 1.5 * Lease) return null;
                 var wait = until - now + TimeSpan.FromMilliseconds(200);
                 await Task.Delay(wait < TimeSpan.FromSeconds(5) ? wait : TimeSpan.FromSeconds(5), time, cancellationToken);
                 continue;

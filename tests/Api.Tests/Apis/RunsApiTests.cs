@@ -4,6 +4,9 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using GanService.Api.Tests.Infrastructure;
 using GanService.Domain.Data;
+using GanService.Domain.Jobs;
+using GanService.Domain.Storage;
+using Microsoft.Extensions.DependencyInjection;
 using static GanService.Api.Tests.Infrastructure.RunHelpers;
 
 namespace GanService.Api.Tests.Apis;
@@ -141,6 +144,15 @@ public abstract class RunsApiTests<TFactory>(TFactory factory) where TFactory : 
 
         Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync($"/api/runs/{runId}")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync($"/api/runs/{runId}/checkpoints")).StatusCode);
+        // No blob outlives the run, not even one the worker wrote between the delete and noticing it (within a second).
+        var blobs = factory.Services.GetRequiredService<IBlobStore>();
+        var left = await blobs.ListAsync(RunBlobKeys.Prefix(runId));
+        for (var wait = 0; left.Count > 0 && wait < 50; wait++)
+        {
+            await Task.Delay(200);
+            left = await blobs.ListAsync(RunBlobKeys.Prefix(runId));
+        }
+        Assert.Empty(left);
         // The dataset is free to go once its runs are.
         Assert.Equal(HttpStatusCode.NoContent, (await client.DeleteAsync($"/api/datasets/{datasetId}")).StatusCode);
     }
@@ -249,5 +261,31 @@ public sealed class PreemptionTests(TimeSliceApiFactory factory) : IClassFixture
         Assert.True(resumed.GetProperty("checkpointIteration").GetInt64() > 0);
         await alice.PostAsync($"/api/runs/{long_}/cancel", null);
         await WaitForStatusAsync(alice, long_, RunStatus.Cancelled, seconds: 15);
+    }
+}
+
+/// A run that reaches the maximum runtime stops as failed, says why, and keeps a checkpoint to fork from.
+public sealed class MaxRuntimeTests(MaxRuntimeApiFactory factory) : IClassFixture<MaxRuntimeApiFactory>
+{
+    [Fact]
+    public async Task A_run_past_the_maximum_runtime_fails_with_the_reason_and_a_checkpoint_at_the_stop()
+    {
+        var (_, client, _) = await factory.CreateUserAsync("long-runner");
+        var datasetId = await UploadDatasetAsync(client);
+        var runId = (await StartRunAsync(client, datasetId, TinyConfig(iterations: 1_000_000, every: 100_000))).Id();
+
+        var run = await WaitForAsync(client, runId, r => RunStatus.IsTerminal(r.Status()), seconds: 60);
+
+        Assert.Equal(RunStatus.Failed, run.Status());
+        Assert.Contains("maximum runtime", run.GetProperty("error").GetString());
+        var stoppedAt = run.GetProperty("iteration").GetInt64();
+        Assert.InRange(stoppedAt, 1, 999_999);
+        // No checkpoint interval was reached: the one kept is the one written at the stop, so a fork loses nothing.
+        var checkpoints = await client.GetFromJsonAsync<JsonElement[]>($"/api/runs/{runId}/checkpoints");
+        Assert.Equal(stoppedAt, Assert.Single(checkpoints!).GetProperty("iteration").GetInt64());
+        var fork = await client.PostAsJsonAsync($"/api/runs/{runId}/fork", new { fromIteration = stoppedAt, config = new { iterations = stoppedAt + 10 } });
+        Assert.Equal(HttpStatusCode.Accepted, fork.StatusCode);
+        var forked = await WaitForAsync(client, (await fork.Content.ReadFromJsonAsync<JsonElement>()).Id(), r => RunStatus.IsTerminal(r.Status()), seconds: 60);
+        Assert.Equal(RunStatus.Completed, forked.Status());
     }
 }

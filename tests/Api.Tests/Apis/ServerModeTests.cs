@@ -80,4 +80,39 @@ public sealed class ServerModeTests(ServerModeApiFactory factory, ITestOutputHel
         Assert.Equal(2, row.Attempt);
         Assert.Equal(new long[] { 100, 200, 300, 400, 500, 600 }, await db.RunCheckpoints.Where(c => c.RunId == runId).OrderBy(c => c.Iteration).Select(c => c.Iteration).ToArrayAsync());
     }
+
+    [Fact]
+    public async Task A_worker_stopped_with_sigterm_checkpoints_gives_the_run_back_and_the_next_worker_redoes_nothing()
+    {
+        var (_, client, _) = await factory.CreateUserAsync("sigterm-user");
+        var datasetId = await UploadDatasetAsync(client);
+        var first = factory.StartWorker("worker-stopped");
+        Guid runId;
+        try
+        {
+            runId = (await StartRunAsync(client, datasetId, TinyConfig(iterations: 600, every: 1000))).Id();
+            await WaitForAsync(client, runId, r => r.Status() == RunStatus.Running && r.GetProperty("iteration").GetInt64() > 20, seconds: 120);
+            Assert.True(first.Terminate(TimeSpan.FromSeconds(60)), $"the worker did not exit within 60 s of SIGTERM\n{first.Log}");
+        }
+        finally
+        {
+            first.Dispose();
+        }
+
+        // Given back at once (no lease left to lapse), with a checkpoint at the iteration it stopped on.
+        var given = await GetRunAsync(client, runId);
+        Assert.True(given.Status() == RunStatus.Queued, $"{given}\n{first.Log}");
+        var stoppedAt = given.GetProperty("checkpointIteration").GetInt64();
+        Assert.Equal(given.GetProperty("iteration").GetInt64(), stoppedAt);
+        Assert.InRange(stoppedAt, 21, 599); // not a checkpoint interval (every 1000): written by the shutdown
+
+        using var second = factory.StartWorker("worker-next");
+        var done = await WaitForAsync(client, runId, r => r.Status() is RunStatus.Completed or RunStatus.Failed, seconds: 180);
+        Assert.True(done.Status() == RunStatus.Completed, $"{done}\n{second.Log}");
+        await using var scope = factory.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<GanDbContext>();
+        var rows = await db.RunMetrics.Where(m => m.RunId == runId && m.LossD != null).OrderBy(m => m.Iteration).Select(m => new { m.Iteration, m.Attempt }).ToListAsync();
+        Assert.Equal(Enumerable.Range(1, 60).Select(i => i * 10L), rows.Select(r => r.Iteration));
+        Assert.All(rows, r => Assert.Equal(r.Iteration <= stoppedAt ? 1 : 2, r.Attempt));
+    }
 }

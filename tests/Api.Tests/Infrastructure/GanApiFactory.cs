@@ -127,6 +127,17 @@ public sealed class TimeSliceApiFactory : GanApiFactory
     };
 }
 
+/// A maximum runtime of about two seconds of training, to see a long run stopped with its checkpoints kept.
+public sealed class MaxRuntimeApiFactory : GanApiFactory
+{
+    protected override IReadOnlyDictionary<string, string?> DatabaseSettings => new Dictionary<string, string?> { ["Database:Provider"] = "Sqlite" };
+
+    protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>
+    {
+        ["Scheduling:MaxRunMinutes"] = "0.035",
+    };
+}
+
 /// Tight upload limits, to reach the 413 paths with small test bodies.
 public sealed class SmallLimitsApiFactory : GanApiFactory
 {

@@ -58,6 +58,13 @@ public sealed class WorkerProcess : IDisposable
         _process.WaitForExit();
     }
 
+    /// <summary>SIGTERM, as `docker stop` and systemd send: the host shuts down gracefully. True when it exited in time.</summary>
+    public bool Terminate(TimeSpan timeout)
+    {
+        Process.Start("kill", ["-TERM", _process.Id.ToString()])!.WaitForExit();
+        return _process.WaitForExit(timeout);
+    }
+
     /// <summary>The worker built next to this test assembly's configuration (scripts/test.sh builds the whole solution).</summary>
     private static string WorkerDll
     {
