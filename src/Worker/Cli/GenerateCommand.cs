@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using GanService.Domain.Gan;
 using GanService.Domain.Gan.Data;
+using GanService.Domain.Gan.Generation;
 using GanService.Domain.Gan.Training;
 
 namespace GanService.Worker.Cli;
@@ -14,7 +15,7 @@ internal sealed class GenerateCommand : ICommand
 
     public IReadOnlyList<OptionSpec> Options { get; } =
     [
-        OptionSpec.Value("checkpoint", "FILE", "checkpoint written by train (required)"),
+        OptionSpec.Value("checkpoint", "FILE", "checkpoint written by train, or a generator export (GET /api/runs/{id}/export) (required)"),
         OptionSpec.Value("count", "N", "number of images (default 16)"),
         OptionSpec.Value("seed", "S", "latent seed (default 0)"),
         OptionSpec.Value("label", "ID", "class id for a conditional run (default: random classes)"),
@@ -31,7 +32,7 @@ internal sealed class GenerateCommand : ICommand
         int? label = arguments.Text("label") is null ? null : arguments.Integer("label", 0, 0, 999);
         var watch = Stopwatch.StartNew();
         using var stream = File.OpenRead(checkpoint);
-        using var generator = GanTrainer.LoadGenerator(stream, GanDevice.Select());
+        using var generator = LoadedGenerator.Load(stream, GanDevice.Select());
         Directory.CreateDirectory(outDirectory);
         using var images = generator.Generate(count, seed, label);
         var pixels = TrainingData.ToPixelImages(images);

@@ -2,6 +2,7 @@ using System.Text.Json;
 using GanService.Domain.Gan.Augmentation;
 using GanService.Domain.Gan.Data;
 using GanService.Domain.Gan.Diagnosis;
+using GanService.Domain.Gan.Generation;
 using GanService.Domain.Gan.Losses;
 using GanService.Domain.Gan.Metrics;
 using TorchSharp;
@@ -389,37 +390,18 @@ public sealed class GanTrainer : IDisposable
         JsonSerializer.Deserialize<GanConfig>(json, GanPresets.JsonOptions) ?? throw new InvalidDataException("checkpoint without a config");
 
     /// <summary>
-    /// The sampling generator (EMA when present) of a checkpoint, in eval mode, without training data: for
-    /// generation. Dispose the returned <see cref="LoadedGenerator"/>.
+    /// The sampling generator (EMA when present) of a checkpoint, in eval mode: only that module's section is read
+    /// and built (no D, optimisers or random state). Dispose the returned <see cref="LoadedGenerator"/>.
     /// </summary>
-    public static LoadedGenerator LoadGenerator(Stream stream, Device? device = null)
-    {
-        ArgumentNullException.ThrowIfNull(stream);
-        var start = stream.Position;
-        var header = TrainingCheckpoint.ReadHeader(stream);
-        stream.Position = start;
-        var config = ReadConfig(header.ConfigJson);
-        var parts = new Parts(config, device ?? CPU, 16);
-        var content = parts.Content(header.ConfigJson, header.Iteration);
-        content.States["trainer"] = new Counters();
-        content.IncludeDefaultGenerator = false;
-        TrainingCheckpoint.Read(stream, content);
-        return new LoadedGenerator(parts, config, header.Iteration);
-    }
+    public static LoadedGenerator LoadGenerator(Stream stream, Device? device = null) => LoadedGenerator.FromCheckpoint(stream, device);
 
     /// <summary>Images from latents drawn with <paramref name="seed"/> (CPU generator, so the same on any device), on the CPU.</summary>
-    public static Tensor GenerateImages(IGanGenerator generator, int count, long seed, Device device, int? label = null)
+    public static Tensor GenerateImages(IGanGenerator generator, int count, long seed, Device device, int? label = null, double? truncation = null)
     {
         ArgumentNullException.ThrowIfNull(generator);
-        using var g = new Generator((ulong)seed);
         using var scope = NewDisposeScope();
-        var z = randn([count, generator.Config.LatentDim], generator: g).to(device);
-        Tensor? labels = null;
-        if (generator.Config.Conditional)
-            labels = label is { } l
-                ? full([count], l, dtype: ScalarType.Int64, device: device)
-                : randint(0, generator.Config.NumClasses, [count], dtype: ScalarType.Int64, generator: g).to(device);
-        return Sample(generator, z, labels).MoveToOuterDisposeScope();
+        var (z, labels) = Latents.Draw(generator.Config, count, seed, label, truncation);
+        return Sample(generator, z.to(device), labels?.to(device)).MoveToOuterDisposeScope();
     }
 
     private static void SetRequiresGrad(List<Parameter> parameters, bool requiresGrad)
@@ -428,7 +410,8 @@ public sealed class GanTrainer : IDisposable
             parameter.requires_grad = requiresGrad;
     }
 
-    private static Tensor Sample(IGanGenerator generator, Tensor z, Tensor? labels)
+    /// <summary>G(z) in eval mode without gradients, in chunks of 64, on the CPU.</summary>
+    internal static Tensor Sample(IGanGenerator generator, Tensor z, Tensor? labels)
     {
         var module = generator.Module;
         var wasTraining = module.training;
@@ -620,29 +603,4 @@ public sealed class GanTrainer : IDisposable
             PendingAdaSum?.Dispose();
         }
     }
-}
-
-/// <summary>A generator loaded from a checkpoint for sampling.</summary>
-public sealed class LoadedGenerator : IDisposable
-{
-    private readonly GanTrainer.Parts _parts;
-
-    internal LoadedGenerator(GanTrainer.Parts parts, GanConfig config, long iteration)
-    {
-        _parts = parts;
-        Config = config;
-        Iteration = iteration;
-    }
-
-    public GanConfig Config { get; }
-    public long Iteration { get; }
-
-    /// <summary>The EMA generator when the run had one, else G.</summary>
-    public IGanGenerator Generator => _parts.GEma ?? _parts.G;
-
-    /// <summary>Images in [-1, 1] on the CPU; the same seed gives the same images.</summary>
-    public Tensor Generate(int count, long seed, int? label = null) =>
-        GanTrainer.GenerateImages(Generator, count, seed, _parts.Device, label);
-
-    public void Dispose() => _parts.Dispose();
 }

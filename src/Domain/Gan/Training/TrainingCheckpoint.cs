@@ -189,6 +189,47 @@ public static class TrainingCheckpoint
         return header;
     }
 
+    /// <summary>
+    /// The payload of one section, checked against its SHA-256, skipping the sections before it. The stream must be
+    /// just past the header (where <see cref="ReadHeader"/> leaves it); it need not be seekable (an S3 body is not).
+    /// Generation uses this to read only the generator of a checkpoint, not D, the optimisers or the random state.
+    /// </summary>
+    public static byte[] ReadSection(Stream stream, CheckpointHeader header, string kind, string name)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(header);
+        foreach (var section in header.Sections)
+        {
+            if (section.Length < 0 || section.Length > int.MaxValue) throw new InvalidDataException($"Bad length of {section.Kind} '{section.Name}'.");
+            if (section.Kind != kind || section.Name != name)
+            {
+                Skip(stream, section.Length);
+                continue;
+            }
+            var bytes = ReadExactly(stream, (int)section.Length);
+            if (Convert.ToHexStringLower(SHA256.HashData(bytes)) != section.Sha256)
+                throw new InvalidDataException($"Checksum mismatch in {section.Kind} '{section.Name}'.");
+            return bytes;
+        }
+        throw new InvalidDataException($"The checkpoint has no {kind} '{name}'.");
+    }
+
+    private static void Skip(Stream stream, long count)
+    {
+        if (stream.CanSeek)
+        {
+            stream.Seek(count, SeekOrigin.Current);
+            return;
+        }
+        var buffer = new byte[Math.Min(count, 81920)];
+        while (count > 0)
+        {
+            var read = stream.Read(buffer, 0, (int)Math.Min(count, buffer.Length));
+            if (read == 0) throw new EndOfStreamException();
+            count -= read;
+        }
+    }
+
     private static void WriteGeneratorState(BinaryWriter w, Tensor state)
     {
         using (state)
