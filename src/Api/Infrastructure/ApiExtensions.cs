@@ -1,4 +1,5 @@
 using GanService.Api.Auth;
+using GanService.Api.Generation;
 using GanService.Domain;
 using GanService.Domain.Data;
 using GanService.Domain.Jobs;
@@ -34,6 +35,10 @@ public static class ApiExtensions
             form.MultipartBodyLengthLimit = uploads.MaxRequestBytes;
             form.ValueCountLimit = 64;
         });
+
+        // Images on demand: loaded generators are shared by all requests of this process.
+        services.AddSingleton(GenerationSettings.From(builder.Configuration));
+        services.AddSingleton<GeneratorCache>();
 
         services.AddProblemDetails();
         services.AddExceptionHandler<ProblemExceptionHandler>();

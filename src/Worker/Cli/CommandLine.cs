@@ -14,6 +14,7 @@ internal static class CommandLine
         new GenerateCommand(),
         new BenchCommand(),
         new BenchQueueCommand(),
+        new BenchGenerateCommand(),
     ];
 
     public static int Run(IReadOnlyList<string> args, TextWriter output, TextWriter error)

@@ -223,6 +223,9 @@ public abstract class RunsApiTests<TFactory>(TFactory factory) where TFactory : 
             (HttpMethod.Get, $"/api/runs/{runId}/samples", null),
             (HttpMethod.Get, $"/api/runs/{runId}/samples/20", null),
             (HttpMethod.Get, $"/api/runs/{runId}/checkpoints", null),
+            (HttpMethod.Post, $"/api/runs/{runId}/generate", new { count = 4 }),
+            (HttpMethod.Post, $"/api/runs/{runId}/interpolate", new { seedFrom = 1, seedTo = 2, steps = 3 }),
+            (HttpMethod.Get, $"/api/runs/{runId}/export", null),
             (HttpMethod.Delete, $"/api/runs/{runId}", null),
         };
         foreach (var (method, path, body) in routes)

@@ -6,6 +6,7 @@ using GanService.Domain.Storage;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace GanService.Api.Tests.Infrastructure;
@@ -25,8 +26,12 @@ public abstract class GanApiFactory : WebApplicationFactory<Program>, IAsyncLife
 
     protected abstract IReadOnlyDictionary<string, string?> DatabaseSettings { get; }
 
+    /// The host's own log, shown when a test times out waiting for a run.
+    public TestLog Log { get; } = new();
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
+        builder.ConfigureLogging(logging => logging.AddProvider(Log));
         builder.UseSetting("DataDirectory", DataDirectory);
         if (ConfiguredAdminKey is not null) builder.UseSetting("Auth:AdminKey", ConfiguredAdminKey);
         foreach (var (key, value) in DatabaseSettings.Concat(Settings)) builder.UseSetting(key, value);
@@ -36,6 +41,7 @@ public abstract class GanApiFactory : WebApplicationFactory<Program>, IAsyncLife
     {
         var client = CreateClient();
         client.DefaultRequestHeaders.Add("X-Api-Key", apiKey);
+        TestLog.Attach(client, Log);
         return client;
     }
 

@@ -54,7 +54,7 @@ public static class RunHelpers
             if (done(run)) return run;
             await Task.Delay(100);
         } while (DateTime.UtcNow < deadline);
-        Assert.Fail($"run {runId} did not get there in {seconds} s; last state: {run}");
+        Assert.Fail($"run {runId} did not get there in {seconds} s; last state: {run}\nserver log:\n{TestLog.TailOf(client)}");
         return run;
     }
 
