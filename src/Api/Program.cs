@@ -13,6 +13,7 @@ app.MapUsersApi();
 app.MapDatasetsApi();
 app.MapRunsApi();
 app.MapGenerationApi();
+app.MapChartsApi();
 
 app.Run();
 
