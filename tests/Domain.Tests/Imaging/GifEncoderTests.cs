@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Runtime.InteropServices;
 using GanService.Domain.Imaging;
 using SkiaSharp;
@@ -218,7 +217,7 @@ public class GifEncoderTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void A_long_gray_interpolation_encodes_quickly()
+    public void The_longest_gray_interpolation_round_trips()
     {
         // The endpoint's worst case: 120 frames of 256x256 blending between two noisy images.
         const int size = 256, count = 120;
@@ -228,15 +227,10 @@ public class GifEncoderTests(ITestOutputHelper output)
         var frames = Enumerable.Range(0, count).Select(f => new PixelImage(size, size, 1, from.Pixels
             .Zip(to.Pixels, (a, b) => (byte)(a + ((b - a) * f / (count - 1)))).ToArray())).ToArray();
 
-        GifEncoder.EncodeAnimation(frames[..2], 40); // JIT warm-up
-        var watch = Stopwatch.StartNew();
+        // Its speed is a benchmark's business (bench-generate), not a unit test's; here it must be right.
         var gif = GifEncoder.EncodeAnimation(frames, 40);
-        watch.Stop();
-        output.WriteLine($"{count} frames {size}x{size}: {watch.ElapsedMilliseconds} ms, {gif.Length / 1024} KiB");
+        output.WriteLine($"{count} frames {size}x{size}: {gif.Length / 1024} KiB");
 
-        // Generous for a shared CI machine; the encoder normally takes a fraction of this. A string-keyed LZW
-        // dictionary takes several seconds here.
-        Assert.InRange(watch.ElapsedMilliseconds, 0, 2000);
         var decoded = Decode(gif);
         Assert.Equal(count, decoded.Frames.Count);
         Assert.Equal(frames[^1].Pixels, decoded.Frames[^1].Where((_, i) => i % 4 == 0).ToArray());
