@@ -12,6 +12,7 @@ app.MapHealthApi();
 app.MapUsersApi();
 app.MapDatasetsApi();
 app.MapRunsApi();
+app.MapSweepsApi();
 
 app.Run();
 
