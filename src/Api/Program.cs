@@ -14,6 +14,7 @@ app.MapDatasetsApi();
 app.MapRunsApi();
 app.MapGenerationApi();
 app.MapChartsApi();
+app.MapSweepsApi();
 
 app.Run();
 

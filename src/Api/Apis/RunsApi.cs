@@ -96,12 +96,9 @@ public static class RunsApi
         if (refusal is not null) return refusal;
 
         var overrides = request.Config?.DeepClone().AsObject() ?? [];
-        if (!overrides.ContainsKey("channels")) overrides["channels"] = dataset.Channels;
         if (!overrides.ContainsKey("seed")) overrides["seed"] = Random.Shared.Next(1, int.MaxValue);
-        var labels = await db.DatasetImages.Where(i => i.DatasetId == dataset.Id && !i.Excluded && i.Label != null)
-            .Select(i => i.Label!).Distinct().CountAsync(cancellationToken);
-        if (overrides.TryGetPropertyValue("conditional", out var conditional) && conditional?.GetValueKind() == JsonValueKind.True && !overrides.ContainsKey("numClasses"))
-            overrides["numClasses"] = labels;
+        var labels = await CountLabelsAsync(db, dataset.Id, cancellationToken);
+        ApplyDatasetDefaults(overrides, dataset.Channels, labels);
 
         var (config, errors) = GanPresets.TryResolve(request.Preset, overrides);
         if (config is null) return ConfigProblem(errors, "config.");
@@ -125,16 +122,29 @@ public static class RunsApi
         return TypedResults.Accepted($"/api/runs/{run.Id}", ToResponse(run));
     }
 
-    /// <summary>403 when the account may not train at all; 429 when too many runs already wait.</summary>
-    private static async Task<ProblemHttpResult?> CheckAdmissionAsync(GanDbContext db, Guid userId, CancellationToken cancellationToken)
+    /// <summary>The distinct labels of a dataset's usable images (the classes of a conditional run).</summary>
+    internal static Task<int> CountLabelsAsync(GanDbContext db, Guid datasetId, CancellationToken cancellationToken) =>
+        db.DatasetImages.Where(i => i.DatasetId == datasetId && !i.Excluded && i.Label != null).Select(i => i.Label!).Distinct().CountAsync(cancellationToken);
+
+    /// <summary>Fills what the dataset decides unless the overrides set it: channels, and numClasses for a conditional run.</summary>
+    internal static void ApplyDatasetDefaults(JsonObject overrides, int channels, int labels)
+    {
+        if (!overrides.ContainsKey("channels")) overrides["channels"] = channels;
+        if (overrides.TryGetPropertyValue("conditional", out var conditional) && conditional?.GetValueKind() == JsonValueKind.True && !overrides.ContainsKey("numClasses"))
+            overrides["numClasses"] = labels;
+    }
+
+    /// <summary>403 when the account may not train at all; 429 when too many runs already wait, counting the <paramref name="adding"/> new ones.</summary>
+    internal static async Task<ProblemHttpResult?> CheckAdmissionAsync(GanDbContext db, Guid userId, CancellationToken cancellationToken, int adding = 1)
     {
         var maxConcurrent = await db.Users.Where(u => u.Id == userId).Select(u => u.MaxConcurrentRuns).SingleAsync(cancellationToken);
         if (maxConcurrent <= 0)
             return Problems.Of(StatusCodes.Status403Forbidden, "Your account may not start training runs (maxConcurrentRuns is 0). Ask an admin.");
         var waiting = await db.Runs.CountAsync(r => r.OwnerId == userId && (r.Status == RunStatus.Pending || r.Status == RunStatus.Queued), cancellationToken);
-        if (waiting >= MaxWaitingRuns)
+        if (waiting + adding > MaxWaitingRuns)
             return Problems.Of(StatusCodes.Status429TooManyRequests,
-                $"You already have {waiting} runs waiting (the most is {MaxWaitingRuns}). Wait for some to start, or cancel some.",
+                (adding == 1 ? $"You already have {waiting} runs waiting" : $"You have {waiting} runs waiting and this would add {adding}") +
+                $" (the most is {MaxWaitingRuns}). Wait for some to start, or cancel some.",
                 new Dictionary<string, object?> { ["retryAfterSeconds"] = 60 });
         return null;
     }
@@ -260,13 +270,19 @@ public static class RunsApi
     {
         var run = await FindAsync(db, caller.UserId(), id, cancellationToken);
         if (run is null) return Problems.NotFound("run");
+        await DeleteAsync(db, blobs, jobs, scheduler, time, run, cancellationToken);
+        return TypedResults.NoContent();
+    }
+
+    /// <summary>Cancels the run if needed, then deletes its row (and with it its checkpoint, sample and metric rows) and its blobs.</summary>
+    internal static async Task DeleteAsync(GanDbContext db, IBlobStore blobs, IBackgroundJobClient jobs, RunScheduler scheduler, TimeProvider time, Run run, CancellationToken cancellationToken)
+    {
         if (!RunStatus.IsTerminal(run.Status))
             await CancelAsync(db, jobs, scheduler, time, run, cancellationToken);
         // Deleting the row fences out a worker still training it: its next write finds no row and it stops.
-        await db.Runs.Where(r => r.Id == id).ExecuteDeleteAsync(cancellationToken);
-        await blobs.DeletePrefixAsync(RunBlobKeys.Prefix(id), CancellationToken.None);
+        await db.Runs.Where(r => r.Id == run.Id).ExecuteDeleteAsync(cancellationToken);
+        await blobs.DeletePrefixAsync(RunBlobKeys.Prefix(run.Id), CancellationToken.None);
         await scheduler.PromotePendingAsync(cancellationToken);
-        return TypedResults.NoContent();
     }
 
     public static async Task<IResult> GetMetricsAsync(Guid id, string? format, ClaimsPrincipal caller, GanDbContext db, CancellationToken cancellationToken)
@@ -378,7 +394,7 @@ public static class RunsApi
     private static Task<Run?> FindAsync(GanDbContext db, Guid userId, Guid id, CancellationToken cancellationToken) =>
         db.Runs.AsNoTracking().FirstOrDefaultAsync(r => r.Id == id && r.OwnerId == userId, cancellationToken);
 
-    private static string SampleUrl(Guid runId, long iteration) => $"/api/runs/{runId}/samples/{iteration}";
+    internal static string SampleUrl(Guid runId, long iteration) => $"/api/runs/{runId}/samples/{iteration}";
 
     private static List<DiagnosisResponse> Diagnoses(string json) =>
         JsonSerializer.Deserialize<List<DiagnosisResponse>>(json, JsonSerializerOptions.Web) ?? [];

@@ -17,6 +17,7 @@ public abstract class GanDbContext(DbContextOptions options) : DbContext(options
     public DbSet<RunCheckpoint> RunCheckpoints => Set<RunCheckpoint>();
     public DbSet<RunSample> RunSamples => Set<RunSample>();
     public DbSet<RunMetric> RunMetrics => Set<RunMetric>();
+    public DbSet<Sweep> Sweeps => Set<Sweep>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder conventions)
     {
@@ -66,6 +67,19 @@ public abstract class GanDbContext(DbContextOptions options) : DbContext(options
             run.HasOne<User>().WithMany().HasForeignKey(r => r.OwnerId).OnDelete(DeleteBehavior.Cascade);
             // A dataset with runs cannot be deleted from under them (the API says so with a 409).
             run.HasOne<Dataset>().WithMany().HasForeignKey(r => r.DatasetId).OnDelete(DeleteBehavior.Restrict);
+            // Deleting a sweep deletes its runs first (the API does); a sweep row gone leaves any run standalone.
+            run.HasIndex(r => r.SweepId);
+            run.HasOne<Sweep>().WithMany().HasForeignKey(r => r.SweepId).OnDelete(DeleteBehavior.SetNull);
+        });
+
+        model.Entity<Sweep>(sweep =>
+        {
+            sweep.Property(s => s.Name).HasMaxLength(200);
+            sweep.Property(s => s.Preset).HasMaxLength(50);
+            sweep.HasIndex(s => s.OwnerId);
+            sweep.HasOne<User>().WithMany().HasForeignKey(s => s.OwnerId).OnDelete(DeleteBehavior.Cascade);
+            // A dataset with runs cannot be deleted (409); once its runs are gone, its sweeps go with it.
+            sweep.HasOne<Dataset>().WithMany().HasForeignKey(s => s.DatasetId).OnDelete(DeleteBehavior.Cascade);
         });
 
         model.Entity<RunCheckpoint>(checkpoint =>

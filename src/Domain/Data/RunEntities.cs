@@ -83,8 +83,30 @@ public sealed class Run
     public Guid? ParentRunId { get; set; }
     public long? ParentIteration { get; set; }
 
+    /// The sweep that created the run, if any, and the grid values it used ({field: value}, camelCase JSON).
+    public Guid? SweepId { get; set; }
+    public string? SweepValuesJson { get; set; }
+
     /// Training seconds over all attempts (the maximum runtime counts these).
     public double SecondsTrained { get; set; }
+}
+
+/// <summary>
+/// A hyperparameter sweep: one run per combination of the grid's values, each the base config plus its combination.
+/// The runs carry <see cref="Run.SweepId"/> and their combination; the sweep keeps what was asked for.
+/// </summary>
+public sealed class Sweep
+{
+    public Guid Id { get; set; } = Guid.NewGuid();
+    public Guid OwnerId { get; set; }
+    public Guid DatasetId { get; set; }
+    public required string Name { get; set; }
+    public required string Preset { get; set; }
+    /// The base overrides as sent (camelCase JSON object), before the grid's values.
+    public required string ConfigJson { get; set; }
+    /// The grid: {field: [values]} with the fields' canonical (camelCase) names.
+    public required string GridJson { get; set; }
+    public DateTime CreatedAt { get; set; } = DateTime.UtcNow;
 }
 
 public sealed class RunCheckpoint

@@ -32,6 +32,38 @@ public sealed class RunScheduler(GanDbContext db, IBackgroundJobClient jobs, Tim
             await EnqueueAsync(run.Id, cancellationToken);
     }
 
+    /// <summary>
+    /// Adds several new runs at once, all or nothing: as many as the owner has free slots are queued (in list order),
+    /// the rest wait as pending, exactly as one <see cref="AdmitAsync"/> after another would leave them. Other entities
+    /// added to the context beforehand (a sweep) are saved in the same SaveChanges.
+    /// </summary>
+    public async Task AdmitAllAsync(IReadOnlyList<Run> runs, CancellationToken cancellationToken = default)
+    {
+        if (runs.Count == 0) return;
+        var ownerId = runs[0].OwnerId;
+        if (runs.Any(r => r.OwnerId != ownerId)) throw new ArgumentException("all runs must have one owner", nameof(runs));
+        var maxConcurrent = await db.Users.Where(u => u.Id == ownerId).Select(u => u.MaxConcurrentRuns).SingleAsync(cancellationToken);
+        var active = await db.Runs.CountAsync(r => r.OwnerId == ownerId && (r.Status == RunStatus.Queued || r.Status == RunStatus.Running), cancellationToken);
+        var now = time.GetUtcNow().UtcDateTime;
+        foreach (var run in runs)
+        {
+            if (active < maxConcurrent)
+            {
+                run.Status = RunStatus.Queued;
+                run.QueuedAt = now;
+                active++;
+            }
+            else
+            {
+                run.Status = RunStatus.Pending;
+            }
+        }
+        db.Runs.AddRange(runs);
+        await db.SaveChangesAsync(cancellationToken);
+        foreach (var run in runs.Where(r => r.Status == RunStatus.Queued))
+            await EnqueueAsync(run.Id, cancellationToken);
+    }
+
     /// <summary>Puts a job for the run on the training queue and records its id (for cancel and the dashboard).</summary>
     public async Task EnqueueAsync(Guid runId, CancellationToken cancellationToken = default)
     {

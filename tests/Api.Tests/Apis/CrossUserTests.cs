@@ -25,6 +25,8 @@ public abstract class CrossUserTests<TFactory>(TFactory factory) where TFactory 
             client => client.GetAsync($"/api/datasets/{dataset.Id}/preview"),
             client => client.PatchAsJsonAsync($"/api/datasets/{dataset.Id}/images/{image.Id}", new { label = "stolen", excluded = true }),
             client => client.DeleteAsync($"/api/datasets/{dataset.Id}"),
+            client => client.PostAsJsonAsync("/api/runs", new { datasetId = dataset.Id }),
+            client => client.PostAsJsonAsync("/api/sweeps", new { datasetId = dataset.Id, grid = new { lrD = new[] { 0.0001, 0.0002 } } }),
         };
         foreach (var attempt in attempts)
         {

@@ -42,6 +42,7 @@ public sealed class OperationsTests(SqliteApiFactory factory) : IClassFixture<Sq
             "/api/datasets/{id}/images/{imageId}", "/api/datasets/{id}/images/{imageId}/prepared", "/api/datasets/{id}/preview",
             "/api/runs", "/api/runs/{id}", "/api/runs/{id}/cancel", "/api/runs/{id}/fork", "/api/runs/{id}/metrics",
             "/api/runs/{id}/events", "/api/runs/{id}/samples", "/api/runs/{id}/samples/{iteration}", "/api/runs/{id}/checkpoints",
+            "/api/sweeps", "/api/sweeps/{id}", "/api/sweeps/{id}/compare.png",
             "/health/live", "/health/ready",
         ];
         foreach (var route in routes) Assert.True(paths.TryGetProperty(route, out _), $"{route} is missing from the OpenAPI document");
@@ -52,6 +53,10 @@ public sealed class OperationsTests(SqliteApiFactory factory) : IClassFixture<Sq
         Assert.True(upload.GetProperty("responses").GetProperty("201").GetProperty("content").GetProperty("application/json").TryGetProperty("example", out _));
         var preview = paths.GetProperty("/api/datasets/{id}/preview").GetProperty("get");
         Assert.True(preview.GetProperty("responses").GetProperty("200").GetProperty("content").TryGetProperty("image/png", out _));
+        var compare = paths.GetProperty("/api/sweeps/{id}/compare.png").GetProperty("get");
+        Assert.True(compare.GetProperty("responses").GetProperty("200").GetProperty("content").TryGetProperty("image/png", out _));
+        var sweep = paths.GetProperty("/api/sweeps").GetProperty("post");
+        Assert.True(sweep.GetProperty("responses").GetProperty("202").GetProperty("content").GetProperty("application/json").TryGetProperty("example", out _));
     }
 
     [Fact]

@@ -274,6 +274,12 @@ namespace GanService.Domain.Data.Migrations.Postgres
                     b.Property<double?>("SwdRealFloor")
                         .HasColumnType("double precision");
 
+                    b.Property<Guid?>("SweepId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("SweepValuesJson")
+                        .HasColumnType("text");
+
                     b.Property<long>("TotalIterations")
                         .HasColumnType("bigint");
 
@@ -283,6 +289,8 @@ namespace GanService.Domain.Data.Migrations.Postgres
                     b.HasKey("Id");
 
                     b.HasIndex("DatasetId");
+
+                    b.HasIndex("SweepId");
 
                     b.HasIndex("OwnerId", "Status");
 
@@ -399,6 +407,48 @@ namespace GanService.Domain.Data.Migrations.Postgres
                     b.ToTable("RunSamples");
                 });
 
+            modelBuilder.Entity("GanService.Domain.Data.Sweep", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("ConfigJson")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid>("DatasetId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("GridJson")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<Guid>("OwnerId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Preset")
+                        .IsRequired()
+                        .HasMaxLength(50)
+                        .HasColumnType("character varying(50)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("DatasetId");
+
+                    b.HasIndex("OwnerId");
+
+                    b.ToTable("Sweeps");
+                });
+
             modelBuilder.Entity("GanService.Domain.Data.User", b =>
                 {
                     b.Property<Guid>("Id")
@@ -471,6 +521,11 @@ namespace GanService.Domain.Data.Migrations.Postgres
                         .HasForeignKey("OwnerId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
+
+                    b.HasOne("GanService.Domain.Data.Sweep", null)
+                        .WithMany()
+                        .HasForeignKey("SweepId")
+                        .OnDelete(DeleteBehavior.SetNull);
                 });
 
             modelBuilder.Entity("GanService.Domain.Data.RunCheckpoint", b =>
@@ -496,6 +551,21 @@ namespace GanService.Domain.Data.Migrations.Postgres
                     b.HasOne("GanService.Domain.Data.Run", null)
                         .WithMany()
                         .HasForeignKey("RunId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("GanService.Domain.Data.Sweep", b =>
+                {
+                    b.HasOne("GanService.Domain.Data.Dataset", null)
+                        .WithMany()
+                        .HasForeignKey("DatasetId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("GanService.Domain.Data.User", null)
+                        .WithMany()
+                        .HasForeignKey("OwnerId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

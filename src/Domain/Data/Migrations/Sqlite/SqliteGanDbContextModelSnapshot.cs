@@ -269,6 +269,12 @@ namespace GanService.Domain.Data.Migrations.Sqlite
                     b.Property<double?>("SwdRealFloor")
                         .HasColumnType("REAL");
 
+                    b.Property<Guid?>("SweepId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("SweepValuesJson")
+                        .HasColumnType("TEXT");
+
                     b.Property<long>("TotalIterations")
                         .HasColumnType("INTEGER");
 
@@ -278,6 +284,8 @@ namespace GanService.Domain.Data.Migrations.Sqlite
                     b.HasKey("Id");
 
                     b.HasIndex("DatasetId");
+
+                    b.HasIndex("SweepId");
 
                     b.HasIndex("OwnerId", "Status");
 
@@ -392,6 +400,48 @@ namespace GanService.Domain.Data.Migrations.Sqlite
                     b.ToTable("RunSamples");
                 });
 
+            modelBuilder.Entity("GanService.Domain.Data.Sweep", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ConfigJson")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("DatasetId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("GridJson")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("OwnerId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Preset")
+                        .IsRequired()
+                        .HasMaxLength(50)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("DatasetId");
+
+                    b.HasIndex("OwnerId");
+
+                    b.ToTable("Sweeps");
+                });
+
             modelBuilder.Entity("GanService.Domain.Data.User", b =>
                 {
                     b.Property<Guid>("Id")
@@ -464,6 +514,11 @@ namespace GanService.Domain.Data.Migrations.Sqlite
                         .HasForeignKey("OwnerId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
+
+                    b.HasOne("GanService.Domain.Data.Sweep", null)
+                        .WithMany()
+                        .HasForeignKey("SweepId")
+                        .OnDelete(DeleteBehavior.SetNull);
                 });
 
             modelBuilder.Entity("GanService.Domain.Data.RunCheckpoint", b =>
@@ -489,6 +544,21 @@ namespace GanService.Domain.Data.Migrations.Sqlite
                     b.HasOne("GanService.Domain.Data.Run", null)
                         .WithMany()
                         .HasForeignKey("RunId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("GanService.Domain.Data.Sweep", b =>
+                {
+                    b.HasOne("GanService.Domain.Data.Dataset", null)
+                        .WithMany()
+                        .HasForeignKey("DatasetId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("GanService.Domain.Data.User", null)
+                        .WithMany()
+                        .HasForeignKey("OwnerId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
