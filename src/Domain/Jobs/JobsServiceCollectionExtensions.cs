@@ -4,6 +4,7 @@ using Hangfire.PostgreSql;
 using Hangfire.PostgreSql.Factories;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace GanService.Domain.Jobs;
 
@@ -45,10 +46,16 @@ public static class JobsServiceCollectionExtensions
         services.AddSingleton<JobStorage>(_ => settings.Database == DatabaseProvider.Postgres
             ? new PostgreSqlStorage(new NpgsqlConnectionFactory(settings.PostgresConnectionString!, PostgresOptions), PostgresOptions)
             : new Hangfire.InMemory.InMemoryStorage());
-        services.AddHangfire(hangfire => hangfire
-            .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
-            .UseSimpleAssemblyNameTypeSerializer()
-            .UseRecommendedSerializerSettings());
+        services.AddHangfire((provider, hangfire) =>
+        {
+            hangfire
+                .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
+                .UseSimpleAssemblyNameTypeSerializer()
+                .UseRecommendedSerializerSettings();
+            // Hangfire's logging is process-wide; see HangfireLogRouter for why it is not simply this host's.
+            HangfireLogRouter.Instance.Register(provider.GetRequiredService<ILoggerFactory>());
+            hangfire.UseLogProvider(HangfireLogRouter.Instance);
+        });
 
         if (serveQueue)
         {
