@@ -125,33 +125,6 @@ public sealed class PixelImage
         return new PixelImage(width, height, channels, pixels);
     }
 
-    /// <summary>Gray8 PNG for one channel, opaque RGBA PNG for three.</summary>
-    public byte[] EncodePng()
-    {
-        var colorType = Channels == 1 ? SKColorType.Gray8 : SKColorType.Rgba8888;
-        using var bitmap = new SKBitmap(new SKImageInfo(Width, Height, colorType, SKAlphaType.Opaque));
-        var target = bitmap.GetPixelSpan();
-        for (var y = 0; y < Height; y++)
-        {
-            var source = Pixels.AsSpan(y * Stride, Stride);
-            var row = target.Slice(y * bitmap.RowBytes);
-            if (Channels == 1)
-            {
-                source.CopyTo(row);
-                continue;
-            }
-
-            for (var x = 0; x < Width; x++)
-            {
-                row[x * 4] = source[x * 3];
-                row[(x * 4) + 1] = source[(x * 3) + 1];
-                row[(x * 4) + 2] = source[(x * 3) + 2];
-                row[(x * 4) + 3] = byte.MaxValue;
-            }
-        }
-
-        using var data = bitmap.Encode(SKEncodedImageFormat.Png, 100)
-            ?? throw new InvalidOperationException("SkiaSharp could not encode the PNG");
-        return data.ToArray();
-    }
+    /// <summary>A gray PNG for one channel, an RGB PNG for three (see <see cref="PngWriter"/>).</summary>
+    public byte[] EncodePng() => PngWriter.Encode(Width, Height, Channels, Pixels);
 }
