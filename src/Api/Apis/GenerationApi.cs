@@ -32,7 +32,7 @@ public static class GenerationApi
             .WithDescription("The same run, checkpoint, seed, count, truncation and label give the same pixels. `seed` defaults to 0. " +
                              "`truncation` (0 < t <= 4) redraws latent entries beyond ±t: smaller gives more typical, less varied images. " +
                              "`label` picks the class of a conditional run. Works while the run trains. Response headers: " +
-                             "X-Checkpoint-Iteration, X-Seed, X-Generator-Cache (hit or miss).")
+                             "X-Checkpoint-Iteration, X-Seed, X-Generator-Cache (hit or miss), Server-Timing (cache, queue, forward, encode).")
             .Accepts<GenerateRequest>("application/json")
             .ProducesImage("image/png")
             .Produces(StatusCodes.Status200OK, typeof(Stream), "application/zip")
@@ -81,19 +81,23 @@ public static class GenerationApi
         if (checkpoint is null) return problem!;
         var seed = request.Seed ?? 0;
         var count = request.Count ?? 16;
+        var timing = new ServerTiming();
         using var lease = await AcquireAsync(cache, checkpoint, cancellationToken);
         if (lease is null) return MissingCheckpoint(checkpoint);
+        timing.Mark("cache");
         var images = await cache.ComputeAsync(() =>
         {
             using var tensor = lease.Generator.Generate(count, seed, request.Label, request.Truncation);
             return TrainingData.ToPixelImages(tensor);
-        }, cancellationToken);
+        }, timing, cancellationToken);
 
-        SetHeaders(http, checkpoint.Iteration, seed, lease);
         var stem = $"{FileStem(run.Name)}-it{checkpoint.Iteration}-seed{seed}";
-        if (format == "grid")
-            return TypedResults.File(ContactSheet.Render(images), "image/png", $"{stem}.png");
-        return TypedResults.File(Zip(images, seed), "application/zip", $"{stem}.zip");
+        var (body, contentType, fileName) = format == "grid"
+            ? (ContactSheet.Render(images), "image/png", $"{stem}.png")
+            : (Zip(images, seed), "application/zip", $"{stem}.zip");
+        timing.Mark("encode");
+        SetHeaders(http, checkpoint.Iteration, seed, lease, timing);
+        return TypedResults.File(body, contentType, fileName);
     }
 
     public static async Task<IResult> InterpolateAsync(
@@ -112,8 +116,10 @@ public static class GenerationApi
 
         var (checkpoint, problem) = await FindCheckpointAsync(db, id, request.Iteration, cancellationToken);
         if (checkpoint is null) return problem!;
+        var timing = new ServerTiming();
         using var lease = await AcquireAsync(cache, checkpoint, cancellationToken);
         if (lease is null) return MissingCheckpoint(checkpoint);
+        timing.Mark("cache");
         var steps = request.Steps ?? 16;
         var frames = await cache.ComputeAsync(() =>
         {
@@ -124,10 +130,11 @@ public static class GenerationApi
             // A conditional run keeps one class along the walk: the given label, else the start seed's.
             var labels = fromLabels?.expand(steps);
             return TrainingData.ToPixelImages(generator.GenerateFrom(Latents.Slerp(from, to, steps), labels));
-        }, cancellationToken);
+        }, timing, cancellationToken);
 
-        SetHeaders(http, checkpoint.Iteration, request.SeedFrom, lease);
         var gif = GifEncoder.EncodeAnimation(frames, request.FrameMilliseconds ?? 80);
+        timing.Mark("encode");
+        SetHeaders(http, checkpoint.Iteration, request.SeedFrom, lease, timing);
         return TypedResults.File(gif, "image/gif", $"{FileStem(run.Name)}-it{checkpoint.Iteration}-{request.SeedFrom}-to-{request.SeedTo}.gif");
     }
 
@@ -199,8 +206,9 @@ public static class GenerationApi
     private static ProblemHttpResult MissingCheckpoint(RunCheckpoint checkpoint) =>
         Problems.Of(StatusCodes.Status409Conflict, $"The checkpoint at {checkpoint.Iteration} is missing from storage.");
 
-    private static void SetHeaders(HttpContext http, long iteration, long seed, GeneratorCache.Lease lease)
+    private static void SetHeaders(HttpContext http, long iteration, long seed, GeneratorCache.Lease lease, ServerTiming timing)
     {
+        timing.WriteTo(http.Response);
         http.Response.Headers["X-Checkpoint-Iteration"] = iteration.ToString(System.Globalization.CultureInfo.InvariantCulture);
         http.Response.Headers["X-Seed"] = seed.ToString(System.Globalization.CultureInfo.InvariantCulture);
         http.Response.Headers["X-Generator-Cache"] = lease.LoadedNow ? "miss" : "hit";

@@ -86,13 +86,16 @@ public sealed class GeneratorCache(IBlobStore blobs, GenerationSettings settings
         }
     }
 
-    /// <summary>Runs a forward pass (or anything CPU-heavy with torch) when the gate lets it.</summary>
-    public async Task<T> ComputeAsync<T>(Func<T> work, CancellationToken cancellationToken)
+    /// <summary>Runs a forward pass (or anything CPU-heavy with torch) when the gate lets it; marks "queue" and "forward".</summary>
+    public async Task<T> ComputeAsync<T>(Func<T> work, ServerTiming timing, CancellationToken cancellationToken)
     {
         await _forwardGate.WaitAsync(cancellationToken);
+        timing.Mark("queue");
         try
         {
-            return work();
+            var result = work();
+            timing.Mark("forward");
+            return result;
         }
         finally
         {

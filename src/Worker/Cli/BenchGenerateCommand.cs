@@ -80,7 +80,7 @@ internal sealed class BenchGenerateCommand : ICommand
         var forwardMedian = Median(forward);
         output.WriteLine($"generator: {generator.Config.Resolution}x{generator.Config.Resolution}, latent {generator.Config.LatentDim}, {generator.ParameterBytes / 1e6:0.0} MB of weights; {count} images per request");
         output.WriteLine($"bare forward pass (in process): median {forwardMedian:0.0} ms; to bytes {Median(toPixels):0.0} ms; grid + PNG encoding {Median(encode):0.0} ms");
-        output.WriteLine($"1 client:  p50 {one.P50:0.0} ms, p99 {one.P99:0.0} ms, {one.ImagesPerSecond:0} images/s; p50 / bare forward = {one.P50 / forwardMedian:0.00}");
+        output.WriteLine($"1 client:  p50 {one.P50:0.0} ms, p99 {one.P99:0.0} ms, {one.ImagesPerSecond:0} images/s; p50 / bare forward = {one.P50 / forwardMedian:0.00} (the service's own forward pass: median {one.ServerForwardP50:0.0} ms)");
         output.WriteLine($"{clients} clients: p50 {many.P50:0.0} ms, p99 {many.P99:0.0} ms, {many.ImagesPerSecond:0} images/s ({many.ImagesPerSecond / one.ImagesPerSecond:P0} of 1 client); p99 / 1-client p50 = {many.P99 / one.P50:0.0}; errors {many.Errors}");
         JsonSummary.Write(output, new
         {
@@ -95,6 +95,7 @@ internal sealed class BenchGenerateCommand : ICommand
             oneClientP99Ms = Math.Round(one.P99, 1),
             oneClientImagesPerSecond = Math.Round(one.ImagesPerSecond, 1),
             p50OverForward = Math.Round(one.P50 / forwardMedian, 3),
+            serviceForwardMedianMs = Math.Round(one.ServerForwardP50, 1),
             manyClientsP50Ms = Math.Round(many.P50, 1),
             manyClientsP99Ms = Math.Round(many.P99, 1),
             manyClientsImagesPerSecond = Math.Round(many.ImagesPerSecond, 1),
@@ -105,12 +106,13 @@ internal sealed class BenchGenerateCommand : ICommand
         return one.Errors + many.Errors == 0 ? 0 : 1;
     }
 
-    private sealed record LoadResult(double P50, double P99, double ImagesPerSecond, int Errors);
+    private sealed record LoadResult(double P50, double P99, double ImagesPerSecond, int Errors, double ServerForwardP50);
 
     /// <summary>Each of <paramref name="clients"/> clients sends <paramref name="requests"/> requests back to back (different seeds).</summary>
     private static async Task<LoadResult> LoadAsync(HttpClient http, string path, int count, int clients, int requests)
     {
         var latencies = new List<double>();
+        var serverForward = new List<double>();
         var errors = 0;
         var wall = Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, clients).Select(client => Task.Run(async () =>
@@ -121,7 +123,12 @@ internal sealed class BenchGenerateCommand : ICommand
                 try
                 {
                     using var response = await PostAsync(http, path, count, seed: 10_000 * (client + 1) + i);
-                    lock (latencies) latencies.Add(watch.Elapsed.TotalMilliseconds);
+                    var forward = ServerTimingOf(response, "forward");
+                    lock (latencies)
+                    {
+                        latencies.Add(watch.Elapsed.TotalMilliseconds);
+                        if (forward is { } ms) serverForward.Add(ms);
+                    }
                 }
                 catch (HttpRequestException)
                 {
@@ -130,7 +137,7 @@ internal sealed class BenchGenerateCommand : ICommand
             }
         })));
         var seconds = wall.Elapsed.TotalSeconds;
-        return new LoadResult(Percentile(latencies, 0.5), Percentile(latencies, 0.99), latencies.Count * count / seconds, errors);
+        return new LoadResult(Percentile(latencies, 0.5), Percentile(latencies, 0.99), latencies.Count * count / seconds, errors, Percentile(serverForward, 0.5));
     }
 
     private static async Task<HttpResponseMessage> PostAsync(HttpClient http, string path, int count, int seed)
@@ -166,6 +173,17 @@ internal sealed class BenchGenerateCommand : ICommand
         if (status != "completed") throw new InvalidOperationException($"the bench run is {status}");
         error.WriteLine($"trained the bench run in {watch.Elapsed.TotalSeconds:0.0} s");
         return runId;
+    }
+
+    /// <summary>A duration from the Server-Timing header ("forward;dur=43.1, encode;dur=2.4").</summary>
+    private static double? ServerTimingOf(HttpResponseMessage response, string name)
+    {
+        foreach (var entry in Header(response, "Server-Timing").Split(',', StringSplitOptions.TrimEntries))
+        {
+            var parts = entry.Split(";dur=");
+            if (parts.Length == 2 && parts[0] == name && double.TryParse(parts[1], System.Globalization.CultureInfo.InvariantCulture, out var ms)) return ms;
+        }
+        return null;
     }
 
     private static string Header(HttpResponseMessage response, string name) =>
