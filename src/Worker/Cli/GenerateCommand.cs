@@ -31,8 +31,7 @@ internal sealed class GenerateCommand : ICommand
         var seed = arguments.Integer("seed", 0, 0, int.MaxValue);
         int? label = arguments.Text("label") is null ? null : arguments.Integer("label", 0, 0, 999);
         var watch = Stopwatch.StartNew();
-        using var stream = File.OpenRead(checkpoint);
-        using var generator = LoadedGenerator.Load(stream, GanDevice.Select());
+        using var generator = Load(checkpoint);
         Directory.CreateDirectory(outDirectory);
         using var images = generator.Generate(count, seed, label);
         var pixels = TrainingData.ToPixelImages(images);
@@ -41,5 +40,18 @@ internal sealed class GenerateCommand : ICommand
         output.WriteLine($"wrote {count} images from iteration {generator.Iteration} to {outDirectory}");
         JsonSummary.Write(output, new { count, seed, iteration = generator.Iteration, resolution = generator.Config.Resolution, outDir = outDirectory, seconds = Math.Round(watch.Elapsed.TotalSeconds, 3) });
         return 0;
+    }
+
+    private static LoadedGenerator Load(string path)
+    {
+        using var stream = File.OpenRead(path);
+        try
+        {
+            return LoadedGenerator.Load(stream, GanDevice.Select());
+        }
+        catch (Exception problem) when (problem is InvalidDataException or EndOfStreamException)
+        {
+            throw new UsageException($"--checkpoint: '{path}' is not a usable checkpoint or generator export: {problem.Message}");
+        }
     }
 }

@@ -1,3 +1,4 @@
+using GanService.Domain.Gan.Generation;
 using GanService.Domain.Imaging;
 
 namespace GanService.Worker.Tests.Cli;
@@ -50,6 +51,36 @@ public sealed class GenerateCommandTests : IDisposable
         static byte[] First(string directory) => File.ReadAllBytes(Directory.GetFiles(directory, "*.png").Order().First());
         Assert.Equal(First(_temp.Sub("a")), First(_temp.Sub("b")));
         Assert.NotEqual(First(_temp.Sub("a")), First(_temp.Sub("c")));
+    }
+
+    [Fact]
+    public void A_generator_export_gives_the_same_images_as_its_checkpoint()
+    {
+        var export = _temp.Sub("generator.zip");
+        using (var checkpoint = File.OpenRead(_checkpoint))
+        using (var output = File.Create(export))
+            GeneratorExport.WriteFromCheckpoint(checkpoint, output);
+
+        var fromExport = CommandLineRunner.Run("generate", "--checkpoint", export, "--count", "3", "--seed", "7", "--out", _temp.Sub("e"));
+        Assert.True(fromExport.ExitCode == 0, fromExport.Error);
+        Assert.Equal(0, Generate(_temp.Sub("k"), 7).ExitCode);
+
+        Assert.Equal(4, fromExport.Summary.GetProperty("iteration").GetInt64());
+        static byte[][] All(string directory) => Directory.GetFiles(directory, "*.png").Order().Select(File.ReadAllBytes).ToArray();
+        Assert.Equal(All(_temp.Sub("k")), All(_temp.Sub("e")));
+    }
+
+    [Fact]
+    public void A_file_that_is_neither_a_checkpoint_nor_an_export_is_refused_with_the_reason()
+    {
+        var junk = _temp.Sub("junk.ckpt");
+        File.WriteAllText(junk, "not a checkpoint at all");
+
+        var run = CommandLineRunner.Run("generate", "--checkpoint", junk, "--out", _temp.Sub("j"));
+
+        Assert.NotEqual(0, run.ExitCode);
+        Assert.Contains("checkpoint", run.Error);
+        Assert.False(Directory.Exists(_temp.Sub("j")) && Directory.GetFiles(_temp.Sub("j")).Length > 0);
     }
 
     [Fact]
