@@ -34,8 +34,7 @@ public static class GenerationApi
                              "`label` picks the class of a conditional run. Works while the run trains. Response headers: " +
                              "X-Checkpoint-Iteration, X-Seed, X-Generator-Cache (hit or miss), Server-Timing (cache, queue, forward, encode).")
             .Accepts<GenerateRequest>("application/json")
-            .ProducesImage("image/png")
-            .Produces(StatusCodes.Status200OK, typeof(Stream), "application/zip")
+            .Produces(StatusCodes.Status200OK, typeof(Stream), "image/png", "application/zip") // one 200, two types
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
@@ -231,10 +230,11 @@ public static class GenerationApi
         return buffer.ToArray();
     }
 
-    /// <summary>A file name part from a run name: letters, digits, '-' and '_' only.</summary>
+    /// <summary>A file name part from a run name: runs of letters, digits and '_' joined by '-'.</summary>
     private static string FileStem(string name)
     {
-        var stem = new string(name.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' ? c : '-').ToArray()).Trim('-');
+        var stem = string.Join('-', new string(name.Select(c => char.IsAsciiLetterOrDigit(c) || c is '_' ? c : ' ').ToArray())
+            .Split(' ', StringSplitOptions.RemoveEmptyEntries));
         return stem.Length == 0 ? "run" : stem[..Math.Min(stem.Length, 60)];
     }
 }

@@ -42,6 +42,7 @@ public sealed class OperationsTests(SqliteApiFactory factory) : IClassFixture<Sq
             "/api/datasets/{id}/images/{imageId}", "/api/datasets/{id}/images/{imageId}/prepared", "/api/datasets/{id}/preview",
             "/api/runs", "/api/runs/{id}", "/api/runs/{id}/cancel", "/api/runs/{id}/fork", "/api/runs/{id}/metrics",
             "/api/runs/{id}/events", "/api/runs/{id}/samples", "/api/runs/{id}/samples/{iteration}", "/api/runs/{id}/checkpoints",
+            "/api/runs/{id}/generate", "/api/runs/{id}/interpolate", "/api/runs/{id}/export", "/api/runs/{id}/charts/losses.png",
             "/api/sweeps", "/api/sweeps/{id}", "/api/sweeps/{id}/compare.png",
             "/health/live", "/health/ready",
         ];
@@ -55,6 +56,16 @@ public sealed class OperationsTests(SqliteApiFactory factory) : IClassFixture<Sq
         Assert.True(preview.GetProperty("responses").GetProperty("200").GetProperty("content").TryGetProperty("image/png", out _));
         var compare = paths.GetProperty("/api/sweeps/{id}/compare.png").GetProperty("get");
         Assert.True(compare.GetProperty("responses").GetProperty("200").GetProperty("content").TryGetProperty("image/png", out _));
+        // Image routes declare their types, so that Swagger UI shows the picture.
+        foreach (var (route, method, type) in new[]
+                 {
+                     ("/api/runs/{id}/generate", "post", "image/png"), ("/api/runs/{id}/generate", "post", "application/zip"),
+                     ("/api/runs/{id}/interpolate", "post", "image/gif"), ("/api/runs/{id}/charts/losses.png", "get", "image/png"),
+                     ("/api/runs/{id}/export", "get", "application/zip"),
+                 })
+            Assert.True(paths.GetProperty(route).GetProperty(method).GetProperty("responses").GetProperty("200").GetProperty("content").TryGetProperty(type, out _), $"{route}: {type}");
+        foreach (var route in new[] { "/api/runs/{id}/generate", "/api/runs/{id}/interpolate" })
+            Assert.True(paths.GetProperty(route).GetProperty("post").GetProperty("requestBody").GetProperty("content").GetProperty("application/json").TryGetProperty("example", out _), route);
         var sweep = paths.GetProperty("/api/sweeps").GetProperty("post");
         Assert.True(sweep.GetProperty("responses").GetProperty("202").GetProperty("content").GetProperty("application/json").TryGetProperty("example", out _));
     }
