@@ -226,6 +226,7 @@ public abstract class RunsApiTests<TFactory>(TFactory factory) where TFactory : 
             (HttpMethod.Post, $"/api/runs/{runId}/generate", new { count = 4 }),
             (HttpMethod.Post, $"/api/runs/{runId}/interpolate", new { seedFrom = 1, seedTo = 2, steps = 3 }),
             (HttpMethod.Get, $"/api/runs/{runId}/export", null),
+            (HttpMethod.Get, $"/api/runs/{runId}/charts/losses.png", null),
             (HttpMethod.Delete, $"/api/runs/{runId}", null),
         };
         foreach (var (method, path, body) in routes)
