@@ -1,5 +1,4 @@
 using System.Security.Claims;
-using System.Text.Json;
 using GanService.Api.Auth;
 using GanService.Api.Infrastructure;
 using GanService.Domain.Charts;
@@ -42,8 +41,7 @@ public static class ChartsApi
         var points = await db.RunMetrics.AsNoTracking().Where(m => m.RunId == id).OrderBy(m => m.Iteration).ThenBy(m => m.Id)
             .Select(m => new RunChartPoint(m.Iteration, m.LossD, m.LossG, m.DReal, m.DFake, m.Swd, m.SwdRealFloor, m.Diversity, m.RealDiversity))
             .ToListAsync(cancellationToken);
-        var diagnoses = (JsonSerializer.Deserialize<List<DiagnosisResponse>>(run.DiagnosticsJson, JsonSerializerOptions.Web) ?? [])
-            .Select(d => new RunChartDiagnosis(d.Iteration, d.Code)).ToList();
+        var diagnoses = RunsApi.Diagnoses(run.DiagnosticsJson).Select(d => new RunChartDiagnosis(d.Iteration, d.Code)).ToList();
 
         var title = $"{run.Name}: {run.Status}, iteration {run.Iteration:N0} of {run.TotalIterations:N0}";
         var png = RunChart.RenderPng(new RunChartInput(title, points, diagnoses),

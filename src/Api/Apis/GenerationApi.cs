@@ -1,6 +1,5 @@
 using System.IO.Compression;
 using System.Security.Claims;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using GanService.Api.Auth;
 using GanService.Api.Generation;
@@ -9,6 +8,7 @@ using GanService.Domain.Data;
 using GanService.Domain.Gan;
 using GanService.Domain.Gan.Data;
 using GanService.Domain.Gan.Generation;
+using GanService.Domain.Gan.Training;
 using GanService.Domain.Imaging;
 using GanService.Domain.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -66,9 +66,9 @@ public static class GenerationApi
         Guid id, GenerateRequest request, HttpContext http, ClaimsPrincipal caller, GanDbContext db, GeneratorCache cache,
         GenerationSettings settings, CancellationToken cancellationToken)
     {
-        var run = await FindRunAsync(db, caller.UserId(), id, cancellationToken);
+        var run = await RunsApi.FindAsync(db, caller.UserId(), id, cancellationToken);
         if (run is null) return Problems.NotFound("run");
-        var config = ReadConfig(run);
+        var config = GanTrainer.ReadConfig(run.ConfigJson);
         var errors = new Dictionary<string, string[]>();
         if (request.Count is < 1 || request.Count > settings.MaxCount) errors["count"] = [$"must be 1 to {settings.MaxCount}"];
         var format = request.Format?.Trim().ToLowerInvariant() ?? "grid";
@@ -103,9 +103,9 @@ public static class GenerationApi
         Guid id, InterpolateRequest request, HttpContext http, ClaimsPrincipal caller, GanDbContext db, GeneratorCache cache,
         GenerationSettings settings, CancellationToken cancellationToken)
     {
-        var run = await FindRunAsync(db, caller.UserId(), id, cancellationToken);
+        var run = await RunsApi.FindAsync(db, caller.UserId(), id, cancellationToken);
         if (run is null) return Problems.NotFound("run");
-        var config = ReadConfig(run);
+        var config = GanTrainer.ReadConfig(run.ConfigJson);
         var errors = new Dictionary<string, string[]>();
         if (request.Steps is < 2 || request.Steps > settings.MaxInterpolationSteps) errors["steps"] = [$"must be 2 to {settings.MaxInterpolationSteps}"];
         if (request.FrameMilliseconds is < MinFrameMilliseconds or > MaxFrameMilliseconds)
@@ -140,7 +140,7 @@ public static class GenerationApi
     public static async Task<IResult> ExportAsync(
         Guid id, long? iteration, ClaimsPrincipal caller, GanDbContext db, IBlobStore blobs, CancellationToken cancellationToken)
     {
-        var run = await FindRunAsync(db, caller.UserId(), id, cancellationToken);
+        var run = await RunsApi.FindAsync(db, caller.UserId(), id, cancellationToken);
         if (run is null) return Problems.NotFound("run");
         var (checkpoint, problem) = await FindCheckpointAsync(db, id, iteration, cancellationToken);
         if (checkpoint is null) return problem!;
@@ -155,11 +155,6 @@ public static class GenerationApi
         await Task.Run(() => GeneratorExport.WriteFromCheckpoint(stream, zip, about), cancellationToken);
         return TypedResults.File(zip.ToArray(), "application/zip", $"{FileStem(run.Name)}-it{checkpoint.Iteration}-generator.zip");
     }
-
-    private static Task<Run?> FindRunAsync(GanDbContext db, Guid userId, Guid id, CancellationToken cancellationToken) =>
-        db.Runs.AsNoTracking().FirstOrDefaultAsync(r => r.Id == id && r.OwnerId == userId, cancellationToken);
-
-    private static GanConfig ReadConfig(Run run) => JsonSerializer.Deserialize<GanConfig>(run.ConfigJson, GanPresets.JsonOptions)!;
 
     private static void CheckLatentOptions(GanConfig config, double? truncation, int? label, Dictionary<string, string[]> errors)
     {

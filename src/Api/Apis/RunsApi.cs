@@ -9,6 +9,7 @@ using GanService.Api.Auth;
 using GanService.Api.Infrastructure;
 using GanService.Domain.Data;
 using GanService.Domain.Gan;
+using GanService.Domain.Gan.Training;
 using GanService.Domain.Jobs;
 using GanService.Domain.Storage;
 using Hangfire;
@@ -222,7 +223,7 @@ public static class RunsApi
         var locked = overrides.Select(p => p.Key).Where(k => !ForkableFields.Contains(k)).ToList();
         if (locked.Count > 0)
             return TypedResults.ValidationProblem(locked.ToDictionary(k => "config." + k, _ => new[] { "cannot change in a fork (it defines the networks or the state the fork inherits); start a new run instead" }));
-        var (config, errors) = GanPresets.ApplyOverrides(GanTrainerConfig(parent), overrides);
+        var (config, errors) = GanPresets.ApplyOverrides(GanTrainer.ReadConfig(parent.ConfigJson), overrides);
         if (config is null) return ConfigProblem(errors, "config.");
         if (config.Iterations <= request.FromIteration)
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["config.iterations"] = [$"must be more than fromIteration ({request.FromIteration})"] });
@@ -263,7 +264,6 @@ public static class RunsApi
         return TypedResults.Accepted($"/api/runs/{fork.Id}", ToResponse(fork));
     }
 
-    private static GanConfig GanTrainerConfig(Run run) => JsonSerializer.Deserialize<GanConfig>(run.ConfigJson, GanPresets.JsonOptions)!;
 
     public static async Task<Results<NoContent, ProblemHttpResult>> DeleteRunAsync(
         Guid id, ClaimsPrincipal caller, GanDbContext db, IBlobStore blobs, IBackgroundJobClient jobs, RunScheduler scheduler, TimeProvider time, CancellationToken cancellationToken)
@@ -391,12 +391,13 @@ public static class RunsApi
         return TypedResults.Ok(checkpoints);
     }
 
-    private static Task<Run?> FindAsync(GanDbContext db, Guid userId, Guid id, CancellationToken cancellationToken) =>
+    /// <summary>The caller's run, or null (another user's run is as missing as one that never was).</summary>
+    internal static Task<Run?> FindAsync(GanDbContext db, Guid userId, Guid id, CancellationToken cancellationToken) =>
         db.Runs.AsNoTracking().FirstOrDefaultAsync(r => r.Id == id && r.OwnerId == userId, cancellationToken);
 
     internal static string SampleUrl(Guid runId, long iteration) => $"/api/runs/{runId}/samples/{iteration}";
 
-    private static List<DiagnosisResponse> Diagnoses(string json) =>
+    internal static List<DiagnosisResponse> Diagnoses(string json) =>
         JsonSerializer.Deserialize<List<DiagnosisResponse>>(json, JsonSerializerOptions.Web) ?? [];
 
     private static RunResponse ToResponse(Run run) => new(

@@ -13,28 +13,11 @@ namespace GanService.Domain.Jobs;
 public sealed class RunScheduler(GanDbContext db, IBackgroundJobClient jobs, TimeProvider time)
 {
     /// <summary>Adds a new run as queued (and enqueues it) when its owner has a free slot, else as pending.</summary>
-    public async Task AdmitAsync(Run run, CancellationToken cancellationToken = default)
-    {
-        var maxConcurrent = await db.Users.Where(u => u.Id == run.OwnerId).Select(u => u.MaxConcurrentRuns).SingleAsync(cancellationToken);
-        var active = await db.Runs.CountAsync(r => r.OwnerId == run.OwnerId && (r.Status == RunStatus.Queued || r.Status == RunStatus.Running), cancellationToken);
-        if (active < maxConcurrent)
-        {
-            run.Status = RunStatus.Queued;
-            run.QueuedAt = time.GetUtcNow().UtcDateTime;
-        }
-        else
-        {
-            run.Status = RunStatus.Pending;
-        }
-        db.Runs.Add(run);
-        await db.SaveChangesAsync(cancellationToken);
-        if (run.Status == RunStatus.Queued)
-            await EnqueueAsync(run.Id, cancellationToken);
-    }
+    public Task AdmitAsync(Run run, CancellationToken cancellationToken = default) => AdmitAllAsync([run], cancellationToken);
 
     /// <summary>
     /// Adds several new runs at once, all or nothing: as many as the owner has free slots are queued (in list order),
-    /// the rest wait as pending, exactly as one <see cref="AdmitAsync"/> after another would leave them. Other entities
+    /// the rest wait as pending. Other entities
     /// added to the context beforehand (a sweep) are saved in the same SaveChanges.
     /// </summary>
     public async Task AdmitAllAsync(IReadOnlyList<Run> runs, CancellationToken cancellationToken = default)

@@ -39,8 +39,7 @@ internal sealed class BenchGenerateCommand : ICommand
         var count = arguments.Integer("count", 64, 1, 256);
         var requests = arguments.Integer("requests", 30, 3, 10_000);
         var clients = arguments.Integer("clients", 8, 2, 64);
-        using var http = new HttpClient { BaseAddress = api, Timeout = TimeSpan.FromMinutes(5) };
-        http.DefaultRequestHeaders.Add("X-Api-Key", arguments.RequiredText("key"));
+        using var http = ServiceClient.Create(api, arguments.RequiredText("key"), TimeSpan.FromMinutes(5));
 
         var runId = await TrainRunAsync(http, images, error);
         var path = $"/api/runs/{runId}/generate";
@@ -151,12 +150,7 @@ internal sealed class BenchGenerateCommand : ICommand
 
     private static async Task<Guid> TrainRunAsync(HttpClient http, string images, TextWriter error)
     {
-        using var form = new MultipartFormDataContent { { new StringContent("generation bench"), "name" } };
-        foreach (var path in ImageFolder.List(images).Take(48)) // under the form's 64-value limit
-            form.Add(new ByteArrayContent(File.ReadAllBytes(path)), "files", Path.GetFileName(path));
-        var upload = await http.PostAsync("/api/datasets", form);
-        if (!upload.IsSuccessStatusCode) throw new UsageException($"upload failed: {(int)upload.StatusCode} {await upload.Content.ReadAsStringAsync()}");
-        var datasetId = (await upload.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+        var datasetId = await ServiceClient.UploadDatasetAsync(http, images, "generation bench", maxImages: 48); // under the form's 64-value limit
 
         // The default preset's networks at 64x64; a few iterations are enough to time the generator.
         var config = new { iterations = 10, checkpointEvery = 10, sampleEvery = 0, evaluateEvery = 0 };

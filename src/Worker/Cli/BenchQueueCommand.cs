@@ -31,15 +31,8 @@ internal sealed class BenchQueueCommand : ICommand
         var api = new Uri(arguments.RequiredText("api"));
         var images = arguments.ExistingDirectory("images");
         var count = arguments.Integer("runs", 15, 1, 1000);
-        using var http = new HttpClient { BaseAddress = api, Timeout = TimeSpan.FromSeconds(60) };
-        http.DefaultRequestHeaders.Add("X-Api-Key", arguments.RequiredText("key"));
-
-        using var form = new MultipartFormDataContent { { new StringContent("queue bench"), "name" } };
-        foreach (var path in ImageFolder.List(images).Take(8))
-            form.Add(new ByteArrayContent(File.ReadAllBytes(path)), "files", Path.GetFileName(path));
-        var upload = await http.PostAsync("/api/datasets", form);
-        if (!upload.IsSuccessStatusCode) throw new UsageException($"upload failed: {(int)upload.StatusCode} {await upload.Content.ReadAsStringAsync()}");
-        var datasetId = (await upload.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+        using var http = ServiceClient.Create(api, arguments.RequiredText("key"), TimeSpan.FromSeconds(60));
+        var datasetId = await ServiceClient.UploadDatasetAsync(http, images, "queue bench", maxImages: 8);
 
         var config = new { resolution = 16, batchSize = 4, generatorChannels = 8, discriminatorChannels = 8, latentDim = 16, iterations = 1_000_000, evaluateEvery = 0, sampleEvery = 0, checkpointEvery = 0, threads = 1 };
         var latencies = new List<double>();

@@ -389,12 +389,6 @@ public sealed class GanTrainer : IDisposable
     public static GanConfig ReadConfig(string json) =>
         JsonSerializer.Deserialize<GanConfig>(json, GanPresets.JsonOptions) ?? throw new InvalidDataException("checkpoint without a config");
 
-    /// <summary>
-    /// The sampling generator (EMA when present) of a checkpoint, in eval mode: only that module's section is read
-    /// and built (no D, optimisers or random state). Dispose the returned <see cref="LoadedGenerator"/>.
-    /// </summary>
-    public static LoadedGenerator LoadGenerator(Stream stream, Device? device = null) => LoadedGenerator.FromCheckpoint(stream, device);
-
     /// <summary>Images from latents drawn with <paramref name="seed"/> (CPU generator, so the same on any device), on the CPU.</summary>
     public static Tensor GenerateImages(IGanGenerator generator, int count, long seed, Device device, int? label = null, double? truncation = null)
     {

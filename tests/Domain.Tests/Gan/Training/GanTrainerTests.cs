@@ -1,6 +1,7 @@
 using GanService.Domain.Gan;
 using GanService.Domain.Gan.Data;
 using GanService.Domain.Gan.Diagnosis;
+using GanService.Domain.Gan.Generation;
 using GanService.Domain.Gan.Training;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -134,7 +135,7 @@ public class GanTrainerTests
         using var ms = new MemoryStream();
         trainer.SaveCheckpoint(ms);
         ms.Position = 0;
-        using var loaded = GanTrainer.LoadGenerator(ms);
+        using var loaded = LoadedGenerator.FromCheckpoint(ms);
         var a = loaded.Generate(5, 42);
         var b = trainer.Generate(5, 42);
         Assert.True(eq(a, b).all().ToBoolean());
