@@ -10,8 +10,18 @@ public interface IGanDiscriminator : IDisposable
     GanConfig Config { get; }
     nn.Module Module { get; }
 
-    /// <summary>Logits (B) for images (B, channels, R, R); labels (B) int64 when conditional.</summary>
+    /// <summary>Logits for images (B, channels, R, R): (B), or (B*k) for a patch discriminator; labels (B) int64 when conditional.</summary>
     Tensor Score(Tensor images, Tensor? labels = null);
+}
+
+/// <summary>
+/// A discriminator that also learns to rebuild its real inputs (FastGAN's self-supervision): the trainer scores real
+/// batches through <see cref="ScoreReal"/> and adds the reconstruction loss to D's loss.
+/// </summary>
+public interface ISelfSupervisedDiscriminator : IGanDiscriminator
+{
+    /// <summary>Logits for real images and the decoders' reconstruction loss on them; <paramref name="random"/> picks what to rebuild.</summary>
+    (Tensor Logits, Tensor Reconstruction) ScoreReal(Tensor images, Tensor? labels, Generator random);
 }
 
 /// <summary>

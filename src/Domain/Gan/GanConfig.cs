@@ -9,7 +9,9 @@ public static class GanLoss
     public const string Bce = "bce";
     public const string Hinge = "hinge";
     public const string WganGp = "wgan-gp";
-    public static readonly IReadOnlyList<string> All = [Bce, Hinge, WganGp];
+    /// <summary>FastGAN's hinge: D's margins are drawn from U(0.8, 1) per logit each step; G: -D(G(z)).</summary>
+    public const string RandomHinge = "random-hinge";
+    public static readonly IReadOnlyList<string> All = [Bce, Hinge, WganGp, RandomHinge];
 }
 
 /// <summary>Augmentation names accepted in <see cref="GanConfig.Augment"/>.</summary>
@@ -23,6 +25,31 @@ public static class GanAugment
     public static readonly IReadOnlyList<string> All = [None, DiffAugment, Adaptive];
 }
 
+/// <summary>The network family a run trains (<see cref="GanConfig.Family"/>).</summary>
+[System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<GanFamily>))]
+public enum GanFamily
+{
+    /// <summary>DCGAN-style G and D (<see cref="GanGenerator"/>, <see cref="GanDiscriminator"/>), 16 to 256 px.</summary>
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("dcgan")] Dcgan,
+
+    /// <summary>
+    /// FastGAN (Liu et al. 2021): skip-layer excitation in G, a self-supervised D with decoders, 32 to 1024 px
+    /// (<see cref="FewShot.FewShotGenerator"/>, <see cref="FewShot.FewShotDiscriminator"/>).
+    /// </summary>
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("fastgan")] FastGan,
+}
+
+/// <summary>What the few-shot discriminator's decoders are scored on (<see cref="GanConfig.Reconstruction"/>).</summary>
+[System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<ReconstructionLoss>))]
+public enum ReconstructionLoss
+{
+    /// <summary>Mean absolute pixel error.</summary>
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("l1")] L1,
+
+    /// <summary>L1 on pixels plus L1 on horizontal and vertical differences (edges: suits line art).</summary>
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("l1-gradients")] L1Gradients,
+}
+
 /// <summary>
 /// The training configuration of one run. JSON names are the camelCase property names (docs API.md: the
 /// <c>config</c> of <c>POST /api/runs</c>). Start from <see cref="GanPresets"/> and override fields; call
@@ -30,7 +57,9 @@ public static class GanAugment
 /// </summary>
 public sealed record GanConfig
 {
-    /// <summary>Square image size the models work at: a power of two, 16 to 256.</summary>
+    /// <summary>The network family: <c>dcgan</c> (default) or <c>fastgan</c>.</summary>
+    public GanFamily Family { get; init; } = GanFamily.Dcgan;
+    /// <summary>Square image size the models work at: a power of two, 16 to 256 (dcgan) or 32 to 1024 (fastgan).</summary>
     public int Resolution { get; init; } = 64;
     /// <summary>Image channels: 1 (grayscale) or 3 (RGB).</summary>
     public int Channels { get; init; } = 1;
@@ -48,10 +77,17 @@ public sealed record GanConfig
     /// <summary>
     /// Spectral normalisation on every discriminator layer (weights and projection embedding). Without it, D
     /// uses batch norm (DCGAN), except with wgan-gp, whose per-sample gradient penalty forbids batch statistics.
+    /// The fastgan family always normalises every conv of G and D, as FastGAN does.
     /// </summary>
     public bool SpectralNorm { get; init; } = true;
     /// <summary><c>none</c>, <c>diffaugment</c> or <c>adaptive</c> (see <see cref="GanAugment"/>).</summary>
     public string Augment { get; init; } = GanAugment.DiffAugment;
+    /// <summary>DiffAugment's cutout (on by default; FastGAN trains with color and translation only).</summary>
+    public bool Cutout { get; init; } = true;
+    /// <summary>Mirror real images left-right at random (off for drawings that must not be mirrored, such as text).</summary>
+    public bool HorizontalFlip { get; init; }
+    /// <summary>The few-shot discriminator's reconstruction loss (fastgan only).</summary>
+    public ReconstructionLoss Reconstruction { get; init; } = ReconstructionLoss.L1;
     /// <summary>Decay of the exponential moving average of G's weights used for samples; 0 turns EMA off.</summary>
     public double EmaDecay { get; init; } = 0.999;
     /// <summary>Initial standard deviation of Gaussian noise added to D's inputs (annealed to 0); 0 is off.</summary>
@@ -102,8 +138,14 @@ public sealed record GanConfig
     public IReadOnlyDictionary<string, string> Validate()
     {
         var e = new Dictionary<string, string>();
-        if (Resolution < 16 || Resolution > 256 || !BitOperations.IsPow2(Resolution))
+        if (Family == GanFamily.FastGan && (Resolution < 32 || Resolution > 1024 || !BitOperations.IsPow2(Resolution)))
+            e["resolution"] = "must be a power of two from 32 to 1024 for fastgan (32, 64, 128, 256, 512 or 1024)";
+        else if (Family == GanFamily.Dcgan && (Resolution < 16 || Resolution > 256 || !BitOperations.IsPow2(Resolution)))
             e["resolution"] = "must be a power of two from 16 to 256 (16, 32, 64, 128 or 256)";
+        if (!Enum.IsDefined(Family))
+            e["family"] = "must be dcgan or fastgan";
+        if (!Enum.IsDefined(Reconstruction))
+            e["reconstruction"] = "must be l1 or l1-gradients";
         if (Channels is not (1 or 3))
             e["channels"] = "must be 1 (grayscale) or 3 (RGB)";
         Range(e, "iterations", Iterations, 1, 10_000_000);
@@ -111,6 +153,17 @@ public sealed record GanConfig
         Range(e, "latentDim", LatentDim, 1, 1024);
         Range(e, "generatorChannels", GeneratorChannels, 4, 1024);
         Range(e, "discriminatorChannels", DiscriminatorChannels, 4, 1024);
+        if (Family == GanFamily.FastGan && !e.ContainsKey("resolution"))
+        {
+            // FastGAN's widths shrink to base/8 at 1024 and base/4 at 512; every layer keeps at least one channel.
+            var minimum = Math.Max(4, Resolution / 128);
+            if (GeneratorChannels < minimum)
+                e["generatorChannels"] = $"must be at least {minimum} for fastgan at {Resolution} px";
+            if (DiscriminatorChannels < minimum)
+                e["discriminatorChannels"] = $"must be at least {minimum} for fastgan at {Resolution} px";
+            if (Loss == GanLoss.WganGp)
+                e["loss"] = "wgan-gp needs a discriminator without batch norm; fastgan's has batch norm: use random-hinge or hinge";
+        }
         if (!GanLoss.All.Contains(Loss))
             e["loss"] = $"must be one of {string.Join(", ", GanLoss.All)}";
         if (!GanAugment.All.Contains(Augment))
@@ -186,6 +239,8 @@ public sealed record GanConfig
         && Resolution == other.Resolution && Channels == other.Channels && Iterations == other.Iterations
         && BatchSize == other.BatchSize && LatentDim == other.LatentDim
         && GeneratorChannels == other.GeneratorChannels && DiscriminatorChannels == other.DiscriminatorChannels
+        && Family == other.Family && Cutout == other.Cutout && HorizontalFlip == other.HorizontalFlip
+        && Reconstruction == other.Reconstruction
         && Loss == other.Loss && SpectralNorm == other.SpectralNorm && Augment == other.Augment
         && EmaDecay.Equals(other.EmaDecay) && InstanceNoise.Equals(other.InstanceNoise)
         && R1Gamma.Equals(other.R1Gamma) && LrG.Equals(other.LrG) && LrD.Equals(other.LrD)

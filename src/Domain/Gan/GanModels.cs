@@ -1,5 +1,6 @@
 using TorchSharp;
 using TorchSharp.Modules;
+using GanService.Domain.Gan.FewShot;
 using static TorchSharp.torch;
 
 namespace GanService.Domain.Gan;
@@ -7,13 +8,24 @@ namespace GanService.Domain.Gan;
 /// <summary>Builds the generator and discriminator a configuration asks for.</summary>
 public static class GanModels
 {
-    /// <summary><see cref="ConditionalGenerator"/> when conditional (numClasses must be set), else <see cref="GanGenerator"/>.</summary>
-    public static IGanGenerator CreateGenerator(GanConfig config) =>
-        config.Conditional ? new ConditionalGenerator(config) : new GanGenerator(config);
+    /// <summary>
+    /// fastgan: <see cref="FewShotGenerator"/>; dcgan: <see cref="ConditionalGenerator"/> when conditional (numClasses
+    /// must be set), else <see cref="GanGenerator"/>.
+    /// </summary>
+    public static IGanGenerator CreateGenerator(GanConfig config) => config.Family switch
+    {
+        GanFamily.FastGan => new FewShotGenerator(config),
+        _ when config.Conditional => new ConditionalGenerator(config),
+        _ => new GanGenerator(config),
+    };
 
-    /// <summary><see cref="ProjectionDiscriminator"/> when conditional, else <see cref="GanDiscriminator"/>.</summary>
-    public static IGanDiscriminator CreateDiscriminator(GanConfig config) =>
-        config.Conditional ? new ProjectionDiscriminator(config) : new GanDiscriminator(config);
+    /// <summary>fastgan: <see cref="FewShotDiscriminator"/>; dcgan: <see cref="ProjectionDiscriminator"/> when conditional, else <see cref="GanDiscriminator"/>.</summary>
+    public static IGanDiscriminator CreateDiscriminator(GanConfig config) => config.Family switch
+    {
+        GanFamily.FastGan => new FewShotDiscriminator(config),
+        _ when config.Conditional => new ProjectionDiscriminator(config),
+        _ => new GanDiscriminator(config),
+    };
 }
 
 /// <summary>DCGAN weight initialisation.</summary>

@@ -12,8 +12,16 @@ public interface IGanGenerator : IDisposable
     /// <summary>The module (for parameters, train/eval, to(), save/load).</summary>
     nn.Module Module { get; }
 
-    /// <summary>Images in [-1, 1], (B, channels, R, R), from z (B, latentDim); labels (B) int64 when conditional.</summary>
+    /// <summary>
+    /// Images (B, channels, R, R) from z (B, latentDim); labels (B) int64 when conditional. In [-1, 1] for a tanh
+    /// output (DCGAN); FastGAN's G has none, so samples are clamped to [-1, 1] where they become pictures.
+    /// </summary>
     Tensor Generate(Tensor z, Tensor? labels = null);
+
+    /// <summary>The trainer's checkpointed random source, for layers that draw randomness in training (FastGAN's noise).</summary>
+    void UseRandom(Generator random)
+    {
+    }
 }
 
 /// <summary>

@@ -27,7 +27,8 @@ public class GanModelNumericsTests(ITestOutputHelper output)
     public static TheoryData<string, int, bool, bool> Cases()
     {
         var data = new TheoryData<string, int, bool, bool>();
-        foreach (var preset in GanPresets.Names)
+        // The fastgan family has its own check (FewShotNumericsTests): its resolutions start at 32 and its G draws noise.
+        foreach (var preset in GanPresets.Names.Where(n => GanPresets.Find(n)!.Family == GanFamily.Dcgan))
         {
             foreach (var resolution in new[] { 16, 32, 64, 128, 256 })
                 data.Add(preset, resolution, false, false); // narrow widths: every depth

@@ -26,6 +26,8 @@ namespace GanService.Domain.Gan.Augmentation;
 public sealed class DiffAugment
 {
     public const string DefaultPolicy = "color,translation,cutout";
+    /// <summary>FastGAN's policy.</summary>
+    public const string ColorTranslation = "color,translation";
 
     private readonly bool _color;
     private readonly bool _translation;

@@ -100,9 +100,10 @@ public sealed class GanTrainer : IDisposable
         {
             LossNames.Bce => GanLossKind.NonSaturating,
             LossNames.Hinge => GanLossKind.Hinge,
+            LossNames.RandomHinge => GanLossKind.RandomHinge,
             _ => GanLossKind.Wasserstein,
         });
-        _augment = Config.Augment == GanAugment.None ? null : new DiffAugment();
+        _augment = Config.Augment == GanAugment.None ? null : new DiffAugment(Config.Cutout ? DiffAugment.DefaultPolicy : DiffAugment.ColorTranslation);
         _noise = Config.InstanceNoise > 0 ? new InstanceNoise(Config.InstanceNoise, Config.Iterations) : null;
         _diagnostics = new GanDiagnostics(_options.Diagnostics);
 
@@ -178,6 +179,8 @@ public sealed class GanTrainer : IDisposable
             for (var k = 0; k < Config.NCritic; k++)
             {
                 var (real, labels) = _data.Sample(batch, gen);
+                if (Config.HorizontalFlip)
+                    real = RandomFlip.Apply(real, gen);
                 var z = randn([batch, Config.LatentDim], generator: gen).to(Device);
                 var fakeLabels = FakeLabels(batch, gen);
                 var lastCritic = k == Config.NCritic - 1;
@@ -198,10 +201,16 @@ public sealed class GanTrainer : IDisposable
                 p.OptD.zero_grad();
                 var p0 = AugmentP;
                 Func<Tensor, Tensor> dReals = x => p.D.Score(Prepare(x, it, p0, gen), labels);
-                var realLogits = dReals(real);
+                // A self-supervised D (FastGAN) also rebuilds the real batch; its decoders' loss joins D's.
+                Tensor realLogits;
+                Tensor? reconstruction = null;
+                if (p.D is ISelfSupervisedDiscriminator selfSupervised)
+                    (realLogits, reconstruction) = selfSupervised.ScoreReal(Prepare(real, it, p0, gen), labels, gen);
+                else
+                    realLogits = dReals(real);
                 var fakeLogits = p.D.Score(Prepare(fake, it, p0, gen), fakeLabels);
-                var lossD = _loss.Discriminator(realLogits, fakeLogits);
-                var total = lossD;
+                var lossD = _loss.Discriminator(realLogits, fakeLogits, gen);
+                var total = reconstruction is null ? lossD : lossD + reconstruction;
                 if (Config.Loss == LossNames.WganGp)
                 {
                     // Interpolates pair reals with fakes of their own labels when conditional.
@@ -404,7 +413,7 @@ public sealed class GanTrainer : IDisposable
             parameter.requires_grad = requiresGrad;
     }
 
-    /// <summary>G(z) in eval mode without gradients, in chunks of 64, on the CPU.</summary>
+    /// <summary>G(z) in eval mode without gradients, in chunks of 64, on the CPU, clamped to [-1, 1] (FastGAN's G has no tanh).</summary>
     internal static Tensor Sample(IGanGenerator generator, Tensor z, Tensor? labels)
     {
         var module = generator.Module;
@@ -418,7 +427,7 @@ public sealed class GanTrainer : IDisposable
             for (long s = 0; s < z.shape[0]; s += 64)
             {
                 var e = Math.Min(z.shape[0], s + 64);
-                chunks.Add(generator.Generate(z.narrow(0, s, e - s), labels?.narrow(0, s, e - s)).cpu());
+                chunks.Add(generator.Generate(z.narrow(0, s, e - s), labels?.narrow(0, s, e - s)).clamp(-1, 1).cpu());
             }
             return cat(chunks).MoveToOuterDisposeScope();
         }
@@ -524,10 +533,12 @@ public sealed class GanTrainer : IDisposable
         {
             Device = device;
             torch.manual_seed(config.Seed ?? 0);
+            Random = new Generator((ulong)(config.Seed ?? 0) + 1);
             G = GanModels.CreateGenerator(config);
             D = GanModels.CreateDiscriminator(config);
             G.Module.to(device);
             D.Module.to(device);
+            G.UseRandom(Random);
             GParameters = G.Module.parameters().ToList();
             DParameters = D.Module.parameters().ToList();
             if (config.EmaDecay > 0)
@@ -544,7 +555,6 @@ public sealed class GanTrainer : IDisposable
             OptD = optim.Adam(DParameters, lrD, b1, b2);
             if (config.Augment == GanAugment.Adaptive)
                 Ada = new AdaptiveAugment();
-            Random = new Generator((ulong)(config.Seed ?? 0) + 1);
         }
 
         public Device Device { get; }
