@@ -119,7 +119,7 @@ public sealed class FewShotDiscriminator : nn.Module<Tensor, Tensor, Tensor>, IS
     }
 
     /// <summary>Logits, and for a real batch with a quadrant (0..3: top-left, top-right, bottom-left, bottom-right) the three reconstructions.</summary>
-    internal Outputs Run(Tensor images, Tensor? labels, long? part)
+    public Outputs Run(Tensor images, Tensor? labels, long? part)
     {
         if (projectionBig is not null && labels is null)
             throw new ArgumentNullException(nameof(labels), "A conditional discriminator needs labels.");
@@ -166,7 +166,7 @@ public sealed class FewShotDiscriminator : nn.Module<Tensor, Tensor, Tensor>, IS
     }
 
     /// <summary>The decoders' loss on a real batch: the sum of the three terms (<see cref="GanConfig.Reconstruction"/>).</summary>
-    internal Tensor ReconstructionLoss(Tensor images, Tensor big, Tensor small, Tensor part, long quadrant)
+    public Tensor ReconstructionLoss(Tensor images, Tensor big, Tensor small, Tensor part, long quadrant)
     {
         using var scope = NewDisposeScope();
         var target = FewShotBlocks.Downscale(images, DecodedSize);
@@ -188,11 +188,12 @@ public sealed class FewShotDiscriminator : nn.Module<Tensor, Tensor, Tensor>, IS
     }
 
     /// <summary>FastGAN's crop_image_by_part: 0 top-left, 1 top-right, 2 bottom-left, 3 bottom-right.</summary>
-    internal static Tensor Quadrant(Tensor x, long part)
+    public static Tensor Quadrant(Tensor x, long part)
     {
         var half = x.shape[2] / 2;
         return x.narrow(2, part / 2 * half, half).narrow(3, part % 2 * half, half);
     }
 
-    internal sealed record Outputs(Tensor Logits, Tensor? Big, Tensor? Small, Tensor? Part);
+    /// <summary>Flattened logits of both heads, and for a real batch the images rebuilt from the 8x8 features, the small branch and a quadrant.</summary>
+    public sealed record Outputs(Tensor Logits, Tensor? Big, Tensor? Small, Tensor? Part);
 }
