@@ -41,6 +41,12 @@ public static class GanFlops
     public static double TrainingFlopsPerImage(GanConfig config)
     {
         ArgumentNullException.ThrowIfNull(config);
+        if (config.Family == GanFamily.FastGan)
+        {
+            // D on reals runs its decoders too; the G step's D forward needs the input gradient only (2 D).
+            var (gm, real, fake) = FewShotMacs(config);
+            return 2 * (3 * gm + 3 * real + 3 * fake + 2 * fake);
+        }
         double g = GeneratorMacs(config), d = DiscriminatorMacs(config);
         var critic = config.NCritic * 6 * d + (config.NCritic - 1) * g;
         return 2 * (critic + 3 * g + 2 * d);
@@ -53,7 +59,34 @@ public static class GanFlops
     public static double ReferenceTrainingFlopsPerImage(GanConfig config)
     {
         ArgumentNullException.ThrowIfNull(config);
+        if (config.Family == GanFamily.FastGan)
+        {
+            // FastGAN's train.py: D's weights take gradients in the G step too (3 D).
+            var (gm, real, fake) = FewShotMacs(config);
+            return 2 * (3 * gm + 3 * real + 3 * fake + 3 * fake);
+        }
         double g = GeneratorMacs(config), d = DiscriminatorMacs(config);
         return 2 * (config.NCritic * 6 * d + (config.NCritic - 1) * g + 3 * g + 3 * d);
+    }
+
+    /// <summary>
+    /// The fastgan family's MACs per image, counted by running it once (<see cref="MacCounter"/>): G, D on a real
+    /// image (both heads and the three decoders) and D on a fake (both heads).
+    /// </summary>
+    public static (double Generator, double DiscriminatorReal, double DiscriminatorFake) FewShotMacs(GanConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        using var scope = TorchSharp.torch.NewDisposeScope();
+        using var g = new FewShot.FewShotGenerator(config);
+        using var d = new FewShot.FewShotDiscriminator(config);
+        g.eval();
+        d.eval();
+        var z = TorchSharp.torch.randn(1, config.LatentDim);
+        var labels = config.Conditional ? TorchSharp.torch.zeros(1, dtype: TorchSharp.torch.ScalarType.Int64) : null;
+        var image = TorchSharp.torch.zeros(1, config.Channels, config.Resolution, config.Resolution);
+        var gm = MacCounter.Count(() => g.Generate(z, labels));
+        var real = MacCounter.Count(() => d.Run(image, labels, part: 0));
+        var fake = MacCounter.Count(() => d.Score(image, labels));
+        return (gm, real, fake);
     }
 }

@@ -38,7 +38,7 @@ internal sealed class BenchCommand : ICommand
         {
             if (arguments.Text(option) is not null) overrides[field] = arguments.Integer(option, 0, min, max);
         }
-        Set("resolution", "resolution", 16, 256);
+        Set("resolution", "resolution", 16, 1024);
         Set("channels", "channels", 1, 3);
         Set("batch", "batchSize", 1, 1024);
         Set("width", "generatorChannels", 4, 1024);
@@ -84,7 +84,8 @@ internal sealed class BenchCommand : ICommand
         var flopsPerImage = GanFlops.TrainingFlopsPerImage(config);
         var achieved = flopsPerImage * config.BatchSize / stepSeconds / 1e9;
         var imagesPerSecond = config.BatchSize / stepSeconds;
-        var baseline = config.Loss == GanService.Domain.Gan.GanLoss.Bce && !config.SpectralNorm && config.Augment == GanAugment.None
+        // The baselines are the textbook DCGAN step and FastGAN's step; other recipes have no PyTorch twin here.
+        var baseline = config.Family == GanFamily.FastGan || config.Loss == GanService.Domain.Gan.GanLoss.Bce && !config.SpectralNorm && config.Augment == GanAugment.None
             ? PyTorchBaseline.TryRun(config, iterations, threads, error)
             : null;
         output.WriteLine($"{config.Resolution}x{config.Resolution}x{config.Channels} ngf={config.GeneratorChannels} ndf={config.DiscriminatorChannels} batch {config.BatchSize} loss {config.Loss} augment {config.Augment} on {device.type} with {threads} threads");
@@ -122,8 +123,8 @@ internal sealed class BenchCommand : ICommand
             trainingGflops = Math.Round(achieved, 2),
             trainingFlopShare = Math.Round(achieved / gflops, 4),
             trainingFlopsPerImage = flopsPerImage,
-            generatorMacsPerImage = GanFlops.GeneratorMacs(config),
-            discriminatorMacsPerImage = GanFlops.DiscriminatorMacs(config),
+            generatorMacsPerImage = config.Family == GanFamily.FastGan ? GanFlops.FewShotMacs(config).Generator : GanFlops.GeneratorMacs(config),
+            discriminatorMacsPerImage = config.Family == GanFamily.FastGan ? GanFlops.FewShotMacs(config).DiscriminatorReal : GanFlops.DiscriminatorMacs(config),
             preset = arguments.Text("preset") ?? GanPresets.Default,
             resolution = config.Resolution,
             channels = config.Channels,
@@ -148,7 +149,7 @@ internal sealed class BenchCommand : ICommand
     /// <summary>Seconds per iteration spent on what the trainer does besides G and D: batches, latents, noise, augmentation.</summary>
     private static double OutsideModelSeconds(GanConfig config, TrainingData data, double p, int iterations, Device device)
     {
-        var augment = config.Augment == GanAugment.None ? null : new DiffAugment();
+        var augment = DiffAugment.For(config);
         var noise = config.InstanceNoise > 0 ? new InstanceNoise(config.InstanceNoise, config.Iterations) : null;
         using var gen = new torch.Generator(3);
         var batch = config.BatchSize;

@@ -5,7 +5,8 @@ using GanService.Domain.Gan;
 namespace GanService.Worker.Cli;
 
 /// <summary>
-/// Times bench/pytorch_dcgan.py (the same DCGAN step in PyTorch) in the same run as our bench, where Debian's
+/// Times bench/pytorch_dcgan.py (the same DCGAN step in PyTorch), or bench/pytorch_fewshot.py for the fastgan family
+/// (FastGAN's step on the same network), in the same run as our bench, where Debian's
 /// python3-torch is installed. OpenBLAS gets its AVX-512 kernel (OPENBLAS_CORETYPE=SkylakeX), which is what a fair
 /// PyTorch-on-CPU baseline uses here; without libopenblas0-pthread, Debian's torch falls back to reference BLAS.
 /// </summary>
@@ -15,10 +16,11 @@ internal sealed record PyTorchBaseline(string Version, double ImagesPerSecond, d
 
     public static PyTorchBaseline? TryRun(GanConfig config, int iterations, int threads, TextWriter error)
     {
-        var script = RepositoryPaths.FindRoot() is { } root ? Path.Combine(root, "bench", "pytorch_dcgan.py") : null;
+        var name = config.Family == GanFamily.FastGan ? "pytorch_fewshot.py" : "pytorch_dcgan.py";
+        var script = RepositoryPaths.FindRoot() is { } root ? Path.Combine(root, "bench", name) : null;
         if (script is null || !File.Exists(script) || !File.Exists(Python))
         {
-            error.WriteLine("PyTorch baseline skipped: bench/pytorch_dcgan.py or /usr/bin/python3 not found.");
+            error.WriteLine($"PyTorch baseline skipped: bench/{name} or /usr/bin/python3 not found.");
             return null;
         }
         var start = new ProcessStartInfo(Python)

@@ -29,6 +29,13 @@ public sealed class DiffAugment
     /// <summary>FastGAN's policy.</summary>
     public const string ColorTranslation = "color,translation";
 
+    /// <summary>The augmentation a run's config asks for: null for none, else its policy (cutout per <see cref="GanConfig.Cutout"/>).</summary>
+    public static DiffAugment? For(GanConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        return config.Augment == GanAugment.None ? null : new DiffAugment(config.Cutout ? DefaultPolicy : ColorTranslation);
+    }
+
     private readonly bool _color;
     private readonly bool _translation;
     private readonly bool _cutout;

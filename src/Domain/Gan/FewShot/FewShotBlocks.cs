@@ -115,7 +115,9 @@ internal sealed class LatentProjection : nn.Module<Tensor, Tensor>
         using var scope = NewDisposeScope();
         var w = SpectralNorm.Normalize(weight, u, v, training);              // (2C, nz, 4, 4)
         var matrix = w.permute(1, 0, 2, 3).reshape(weight.shape[1], -1);      // (nz, 2C*16)
-        return z.flatten(1).matmul(matrix).view(-1, weight.shape[0], 4, 4).MoveToOuterDisposeScope(); // (2C) x 4 x 4
+        var output = z.flatten(1).matmul(matrix).view(-1, weight.shape[0], 4, 4); // (2C) x 4 x 4
+        MacCounter.Add(output.view(-1, weight.shape[0] * 16), matrix); // nz MACs per output value
+        return output.MoveToOuterDisposeScope();
     }
 }
 

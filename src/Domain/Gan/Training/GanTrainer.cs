@@ -103,7 +103,7 @@ public sealed class GanTrainer : IDisposable
             LossNames.RandomHinge => GanLossKind.RandomHinge,
             _ => GanLossKind.Wasserstein,
         });
-        _augment = Config.Augment == GanAugment.None ? null : new DiffAugment(Config.Cutout ? DiffAugment.DefaultPolicy : DiffAugment.ColorTranslation);
+        _augment = DiffAugment.For(Config);
         _noise = Config.InstanceNoise > 0 ? new InstanceNoise(Config.InstanceNoise, Config.Iterations) : null;
         _diagnostics = new GanDiagnostics(_options.Diagnostics);
 

@@ -1,0 +1,109 @@
+#!/usr/bin/env python3
+"""PyTorch baseline for `GanService.Worker bench --preset few-shot`: FastGAN's training step (FastGAN-pytorch
+train.py) on the network of bench/fewshot_torch.py, the same one our engine trains.
+
+Per iteration: a batch of reals with random flips, G(z) with noise, DiffAugment color + translation on reals and
+fakes, D on reals with its three decoders (L1) and on detached fakes (hinge with U(0.8, 1) margins), D's step; D on
+the augmented fakes for G's loss, G's step; EMA of G's weights.
+  OPENBLAS_CORETYPE=SkylakeX /usr/bin/python3 bench/pytorch_fewshot.py --width 16 --batch 8 --resolution 64
+The last line is one JSON object with the figures, like the Worker's commands.
+"""
+import argparse
+import copy
+import json
+import os
+import random
+import statistics
+import sys
+import time
+
+import torch
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import fewshot_torch as fs  # noqa: E402
+
+
+def diff_augment(x):
+    """DiffAugment (Zhao et al. 2020) color + translation, as in its reference code."""
+    x = x + (torch.rand(x.size(0), 1, 1, 1) - 0.5)
+    mean = x.mean(dim=1, keepdim=True)
+    x = (x - mean) * (torch.rand(x.size(0), 1, 1, 1) * 2) + mean
+    mean = x.mean(dim=[1, 2, 3], keepdim=True)
+    x = (x - mean) * (torch.rand(x.size(0), 1, 1, 1) + 0.5) + mean
+    shift_x, shift_y = int(x.size(2) * 0.125 + 0.5), int(x.size(3) * 0.125 + 0.5)
+    tx = torch.randint(-shift_x, shift_x + 1, size=[x.size(0), 1, 1])
+    ty = torch.randint(-shift_y, shift_y + 1, size=[x.size(0), 1, 1])
+    gb, gx, gy = torch.meshgrid(torch.arange(x.size(0)), torch.arange(x.size(2)), torch.arange(x.size(3)), indexing="ij")
+    gx = torch.clamp(gx + tx + 1, 0, x.size(2) + 1)
+    gy = torch.clamp(gy + ty + 1, 0, x.size(3) + 1)
+    padded = F.pad(x, [1, 1, 1, 1, 0, 0, 0, 0])
+    return padded.permute(0, 2, 3, 1).contiguous()[gb, gx, gy].permute(0, 3, 1, 2)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--width", type=int, default=16)
+    parser.add_argument("--batch", type=int, default=8)
+    parser.add_argument("--resolution", type=int, default=64)
+    parser.add_argument("--channels", type=int, default=1)
+    parser.add_argument("--latent", type=int, default=256)
+    parser.add_argument("--iterations", type=int, default=20)
+    parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args()
+
+    torch.manual_seed(0)
+    torch.set_num_threads(args.threads)
+    g = fs.Generator(args.width, args.latent, args.channels, args.resolution)
+    d = fs.Discriminator(args.width, args.channels, args.resolution)
+    g_ema = copy.deepcopy(g).eval()
+    opt_g = torch.optim.Adam(g.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    opt_d = torch.optim.Adam(d.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    real_set = torch.rand(256, args.channels, args.resolution, args.resolution) * 2 - 1
+
+    def step():
+        real = real_set[torch.randint(0, real_set.shape[0], (args.batch,))]
+        real = torch.where(torch.rand(args.batch, 1, 1, 1) < 0.5, real.flip(3), real)
+        fake = g(torch.randn(args.batch, args.latent))
+        real, fake = diff_augment(real), diff_augment(fake)
+        opt_d.zero_grad(set_to_none=True)
+        part = random.randint(0, 3)
+        logits, big, small, rebuilt = d(real, None, part)
+        err = F.relu(torch.rand_like(logits) * 0.2 + 0.8 - logits).mean() + d.reconstruction_loss(real, big, small, rebuilt, part)
+        fake_logits = d(fake.detach())
+        err = err + F.relu(torch.rand_like(fake_logits) * 0.2 + 0.8 + fake_logits).mean()
+        err.backward()
+        opt_d.step()
+        opt_g.zero_grad(set_to_none=True)
+        (-d(fake).mean()).backward()
+        opt_g.step()
+        with torch.no_grad():
+            for p, avg in zip(g.parameters(), g_ema.parameters()):
+                avg.mul_(0.999).add_(p, alpha=0.001)
+
+    for _ in range(args.warmup):
+        step()
+    times = []
+    for _ in range(args.iterations):
+        start = time.perf_counter()
+        step()
+        times.append(time.perf_counter() - start)
+    median = statistics.median(times)
+
+    a, b = torch.randn(2048, 2048), torch.randn(2048, 2048)
+    torch.mm(a, b)
+    matmul = []
+    for _ in range(15):
+        start = time.perf_counter()
+        torch.mm(a, b)
+        matmul.append(time.perf_counter() - start)
+    matmul_gflops = 2 * 2048 ** 3 / min(matmul) / 1e9
+    print(f"PyTorch {torch.__version__} FastGAN step: {median:.3f} s/iteration, {args.batch / median:.1f} images/s; matmul {matmul_gflops:.0f} GFLOP/s")
+    print(json.dumps({"torch": torch.__version__, "secondsPerIteration": median, "imagesPerSecond": args.batch / median,
+                      "matmulGflops": matmul_gflops, "threads": args.threads, "width": args.width, "batch": args.batch,
+                      "resolution": args.resolution}))
+
+
+if __name__ == "__main__":
+    main()
