@@ -65,6 +65,15 @@ public sealed record GanConfig
     public int Channels { get; init; } = 1;
     /// <summary>Training iterations (one D step, or nCritic D steps, plus one G step).</summary>
     public int Iterations { get; init; } = 5000;
+    /// <summary>
+    /// A training-time budget in minutes (null = none): training ends, with a final checkpoint, when either the
+    /// iterations or the minutes are spent. The <c>auto</c> preset also turns it into an iteration count.
+    /// </summary>
+    public double? Minutes { get; init; }
+    /// <summary>What the <c>auto</c> preset chose (a preset name), or null; informational, set by the preset.</summary>
+    public string? Recipe { get; init; }
+    /// <summary>Why <c>auto</c> chose <see cref="Recipe"/>, in plain words; informational.</summary>
+    public string? RecipeReason { get; init; }
     public int BatchSize { get; init; } = 32;
     /// <summary>Size of the latent vector z.</summary>
     public int LatentDim { get; init; } = 128;
@@ -149,6 +158,8 @@ public sealed record GanConfig
         if (Channels is not (1 or 3))
             e["channels"] = "must be 1 (grayscale) or 3 (RGB)";
         Range(e, "iterations", Iterations, 1, 10_000_000);
+        if (Minutes is { } minutes && !(minutes > 0 && minutes <= 100_000))
+            e["minutes"] = "must be greater than 0 and at most 100000, or null (no time budget)";
         Range(e, "batchSize", BatchSize, 1, 1024);
         Range(e, "latentDim", LatentDim, 1, 1024);
         Range(e, "generatorChannels", GeneratorChannels, 4, 1024);
@@ -240,6 +251,7 @@ public sealed record GanConfig
         && BatchSize == other.BatchSize && LatentDim == other.LatentDim
         && GeneratorChannels == other.GeneratorChannels && DiscriminatorChannels == other.DiscriminatorChannels
         && Family == other.Family && Cutout == other.Cutout && HorizontalFlip == other.HorizontalFlip
+        && Minutes == other.Minutes && Recipe == other.Recipe && RecipeReason == other.RecipeReason
         && Reconstruction == other.Reconstruction
         && Loss == other.Loss && SpectralNorm == other.SpectralNorm && Augment == other.Augment
         && EmaDecay.Equals(other.EmaDecay) && InstanceNoise.Equals(other.InstanceNoise)

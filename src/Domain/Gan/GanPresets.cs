@@ -16,9 +16,11 @@ public static class GanPresets
     public const string SmallData = "small-data";
     public const string DcganClassic = "dcgan-classic";
     public const string FewShot = "few-shot";
-    public const string Default = SmallData;
+    public const string Auto = AutoRecipe.Name;
+    /// <summary>The default: <c>auto</c>, which picks one of the others for the device and the budget (<see cref="AutoRecipe"/>).</summary>
+    public const string Default = Auto;
 
-    public static IReadOnlyList<string> Names { get; } = [SmallData, FewShot, DcganClassic];
+    public static IReadOnlyList<string> Names { get; } = [Auto, SmallData, FewShot, DcganClassic];
 
     /// <summary>
     /// The default, for a few dozen to a few thousand drawings trained on a CPU.
@@ -137,6 +139,7 @@ public static class GanPresets
     /// <summary>The preset's configuration, or null when the name is unknown. Null or empty = the default.</summary>
     public static GanConfig? Find(string? name) => (string.IsNullOrWhiteSpace(name) ? Default : name.Trim()) switch
     {
+        Auto => AutoRecipe.Resolve(null, GanDevice.CudaAvailable).Config,
         SmallData => SmallDataConfig,
         DcganClassic => DcganClassicConfig,
         FewShot => FewShotConfig,
@@ -165,6 +168,8 @@ public static class GanPresets
     /// </summary>
     public static (GanConfig? Config, IReadOnlyDictionary<string, string> Errors) TryResolve(string? preset, JsonObject? overrides)
     {
+        if (string.IsNullOrWhiteSpace(preset) || preset.Trim() == Auto)
+            return AutoRecipe.Resolve(overrides, GanDevice.CudaAvailable);
         var baseConfig = Find(preset);
         if (baseConfig is null)
             return (null, new Dictionary<string, string> { ["preset"] = $"unknown preset '{preset}': use {string.Join(" or ", Names)}" });
@@ -256,6 +261,7 @@ public static class GanPresets
         _ when type == typeof(int) => "an integer",
         _ when type == typeof(int?) => "an integer or null",
         _ when type == typeof(double) => "a number",
+        _ when type == typeof(double?) => "a number or null",
         _ when type == typeof(bool) => "true or false",
         _ when type == typeof(string) => "a string",
         _ when typeof(IEnumerable<string>).IsAssignableFrom(type) => "a list of strings",

@@ -29,11 +29,12 @@ internal sealed class BenchCommand : ICommand
         OptionSpec.Value("iterations", "N", "timed iterations (default 10, after 2 warm-up ones; the median is reported)"),
         OptionSpec.Value("width", "N", "generator and discriminator width ngf = ndf (default: the preset's)"),
         OptionSpec.Value("threads", "N", "torch threads (default: processor count)"),
+        OptionSpec.Value("config", "JSON", "config overrides as a JSON object, as for train (the options above win)"),
     ];
 
     public int Run(CommandArguments arguments, TextWriter output, TextWriter error)
     {
-        var overrides = new JsonObject();
+        var overrides = arguments.JsonObject("config");
         void Set(string option, string field, int min, int max)
         {
             if (arguments.Text(option) is not null) overrides[field] = arguments.Integer(option, 0, min, max);

@@ -51,6 +51,21 @@ internal sealed class CommandArguments
 
     public string RequiredText(string name) => Text(name) ?? throw new UsageException($"option '--{name}' is required");
 
+    /// <summary>A JSON object option (such as <c>--config</c>); empty when not given.</summary>
+    public System.Text.Json.Nodes.JsonObject JsonObject(string name)
+    {
+        try
+        {
+            return Text(name) is { } json
+                ? System.Text.Json.Nodes.JsonNode.Parse(json) as System.Text.Json.Nodes.JsonObject ?? throw new UsageException($"--{name} must be a JSON object")
+                : [];
+        }
+        catch (System.Text.Json.JsonException e)
+        {
+            throw new UsageException($"--{name} is not valid JSON: {e.Message}");
+        }
+    }
+
     public int Integer(string name, int fallback, int min, int max)
     {
         var text = Text(name);

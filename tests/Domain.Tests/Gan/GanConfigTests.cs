@@ -7,12 +7,60 @@ namespace GanService.Domain.Tests.Gan;
 public class GanConfigTests
 {
     [Fact]
-    public void Presets_are_valid_and_small_data_is_the_default()
+    public void Presets_are_valid_and_auto_is_the_default()
     {
         foreach (var name in GanPresets.Names)
             Assert.Empty(GanPresets.Find(name)!.Validate());
-        Assert.Same(GanPresets.SmallDataConfig, GanPresets.Find(null));
-        Assert.Equal(GanPresets.SmallDataConfig, GanPresets.Resolve(null));
+        Assert.Equal(GanPresets.Auto, GanPresets.Default);
+        // On this CPU, auto at the default 64 px is small-data, and says so in the config.
+        var auto = GanPresets.Resolve(null);
+        Assert.Equal(GanPresets.SmallData, auto.Recipe);
+        Assert.Contains("CPU", auto.RecipeReason);
+        Assert.Equal(GanPresets.SmallDataConfig with { Recipe = auto.Recipe, RecipeReason = auto.RecipeReason }, auto);
+    }
+
+    [Fact]
+    public void Auto_picks_the_family_from_the_device_and_the_size()
+    {
+        Assert.Equal(GanPresets.SmallData, AutoRecipe.Choose(128, gpu: false).Preset);
+        var big = AutoRecipe.Choose(512, gpu: false);
+        Assert.Equal((GanPresets.FewShot, GanFamily.FastGan, 16), (big.Preset, big.Config.Family, big.Config.GeneratorChannels));
+        var gpu = AutoRecipe.Choose(256, gpu: true);
+        Assert.Equal(GanPresets.FewShotConfig with { Resolution = 256 }, gpu.Config); // FastGAN's published setting
+        Assert.Equal(GanPresets.SmallData, AutoRecipe.Choose(16, gpu: true).Preset);  // fastgan starts at 32 px
+        Assert.Empty(big.Config.Validate());
+    }
+
+    [Fact]
+    public void Auto_turns_minutes_into_iterations_and_keeps_the_overrides()
+    {
+        var (config, errors) = AutoRecipe.Resolve(JsonNode.Parse("""{"resolution":64,"minutes":15,"batchSize":16}""")!.AsObject(), gpu: false);
+        Assert.Empty(errors);
+        Assert.Equal((15.0, 16, GanPresets.SmallData), (config!.Minutes, config.BatchSize, config.Recipe));
+        Assert.InRange(config.Iterations, 1000, 20000);
+        var (explicitIterations, _) = AutoRecipe.Resolve(JsonNode.Parse("""{"minutes":15,"iterations":300}""")!.AsObject(), gpu: false);
+        Assert.Equal(300, explicitIterations!.Iterations);
+        var (_, bad) = AutoRecipe.Resolve(JsonNode.Parse("""{"minutes":-1}""")!.AsObject(), gpu: false);
+        Assert.Contains("minutes", bad.Keys);
+    }
+
+    [Fact]
+    public void Fastgan_is_validated_on_its_own_sizes_and_losses()
+    {
+        var (_, small) = GanPresets.TryResolve(GanPresets.FewShot, JsonNode.Parse("""{"resolution":16}""")!.AsObject());
+        Assert.Contains("32 to 1024", small["resolution"]);
+        var (_, gp) = GanPresets.TryResolve(GanPresets.FewShot, JsonNode.Parse("""{"loss":"wgan-gp"}""")!.AsObject());
+        Assert.Contains("batch norm", gp["loss"]);
+        var (_, family) = GanPresets.TryResolve(GanPresets.SmallData, JsonNode.Parse("""{"family":"stylegan"}""")!.AsObject());
+        Assert.Equal("must be one of dcgan, fastgan", family["family"]);
+        var (_, dcgan512) = GanPresets.TryResolve(GanPresets.SmallData, JsonNode.Parse("""{"resolution":512}""")!.AsObject());
+        Assert.Contains("16 to 256", dcgan512["resolution"]);
+        var (fast, none) = GanPresets.TryResolve(GanPresets.SmallData, JsonNode.Parse("""{"family":"fastgan","resolution":512,"reconstruction":"l1-gradients"}""")!.AsObject());
+        Assert.Empty(none);
+        Assert.Equal((GanFamily.FastGan, ReconstructionLoss.L1Gradients), (fast!.Family, fast.Reconstruction));
+        var json = System.Text.Json.JsonSerializer.Serialize(fast, GanPresets.JsonOptions);
+        Assert.Contains("\"family\":\"fastgan\"", json);
+        Assert.Contains("\"reconstruction\":\"l1-gradients\"", json);
     }
 
     [Fact]
@@ -40,7 +88,7 @@ public class GanConfigTests
 
     [Theory]
     [InlineData("""{"resolution":100}""", "resolution")]
-    [InlineData("""{"resolution":512}""", "resolution")]
+    [InlineData("""{"resolution":2048}""", "resolution")]
     [InlineData("""{"resolution":8}""", "resolution")]
     [InlineData("""{"channels":2}""", "channels")]
     [InlineData("""{"loss":"mse"}""", "loss")]
