@@ -75,6 +75,31 @@ public static class GanFlops
     /// </summary>
     public static (double Generator, double DiscriminatorReal, double DiscriminatorFake) FewShotMacs(GanConfig config)
     {
+        var (g, real, fake) = FewShotCounts(config);
+        return (g.Macs, real.Macs, fake.Macs);
+    }
+
+    /// <summary>
+    /// An estimate of the memory one fastgan training step needs on a GPU, in bytes: float32 weights of G, D and
+    /// the EMA G, their gradients and Adam's two moments (G and D), plus the activations alive at the peak (during
+    /// D's backward: G's graph, kept for the G step, and D's graphs on reals and on fakes). A layer keeps about three
+    /// tensors of its output size for backward (conv output, batch-norm output, activation), hence the factor 3.
+    /// Leaves out the allocator's slack and cuDNN workspaces (typically a few hundred MB).
+    /// </summary>
+    public static (long Parameters, long WeightBytes, long ActivationBytes) FewShotMemory(GanConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        using var g = new FewShot.FewShotGenerator(config);
+        using var d = new FewShot.FewShotDiscriminator(config);
+        long gp = g.parameters().Sum(p => p.numel()), dp = d.parameters().Sum(p => p.numel());
+        var (gc, real, fake) = FewShotCounts(config);
+        var weights = 4L * (gp * 4 + dp * 4 + gp); // G, D: weight + gradient + two Adam moments; EMA G: weights
+        var activations = 4L * 3 * (gc.Outputs + real.Outputs + fake.Outputs) * config.BatchSize;
+        return (gp + dp, weights, activations);
+    }
+
+    private static ((long Macs, long Outputs) G, (long Macs, long Outputs) Real, (long Macs, long Outputs) Fake) FewShotCounts(GanConfig config)
+    {
         ArgumentNullException.ThrowIfNull(config);
         using var scope = TorchSharp.torch.NewDisposeScope();
         using var g = new FewShot.FewShotGenerator(config);
@@ -84,9 +109,7 @@ public static class GanFlops
         var z = TorchSharp.torch.randn(1, config.LatentDim);
         var labels = config.Conditional ? TorchSharp.torch.zeros(1, dtype: TorchSharp.torch.ScalarType.Int64) : null;
         var image = TorchSharp.torch.zeros(1, config.Channels, config.Resolution, config.Resolution);
-        var gm = MacCounter.Count(() => g.Generate(z, labels));
-        var real = MacCounter.Count(() => d.Run(image, labels, part: 0));
-        var fake = MacCounter.Count(() => d.Score(image, labels));
-        return (gm, real, fake);
+        return (MacCounter.Count(() => g.Generate(z, labels)), MacCounter.Count(() => d.Run(image, labels, part: 0)),
+            MacCounter.Count(() => d.Score(image, labels)));
     }
 }

@@ -71,17 +71,22 @@ public static class SpectralNorm
 public static class MacCounter
 {
     [ThreadStatic] private static long? _count;
+    [ThreadStatic] private static long _outputs;
 
-    /// <summary>MACs of one forward of <paramref name="forward"/> (no gradients are taken).</summary>
-    public static long Count(Action forward)
+    /// <summary>
+    /// MACs of one forward of <paramref name="forward"/> (no gradients are taken), and the values those layers
+    /// output (what a training forward keeps for backward, once per layer output, before norms and activations).
+    /// </summary>
+    public static (long Macs, long Outputs) Count(Action forward)
     {
         ArgumentNullException.ThrowIfNull(forward);
         _count = 0;
+        _outputs = 0;
         try
         {
             using var noGrad = no_grad();
             forward();
-            return _count.Value;
+            return (_count.Value, _outputs);
         }
         finally
         {
@@ -91,8 +96,9 @@ public static class MacCounter
 
     internal static void Add(Tensor output, Tensor weight)
     {
-        if (_count is not null)
-            _count += output.numel() / output.shape[1] * weight.numel(); // per output pixel: Cout * Cin * kh * kw
+        if (_count is null) return;
+        _count += output.numel() / output.shape[1] * weight.numel(); // per output pixel: Cout * Cin * kh * kw
+        _outputs += output.numel();
     }
 }
 

@@ -99,6 +99,12 @@ internal sealed class BenchCommand : ICommand
             var drift = (double)(secondHalf.Max() - secondHalf[0]) / secondHalf[0];
             output.WriteLine($"  every 100 iterations (MB): {string.Join(" ", rssTrace.Select(r => (r / 1048576.0).ToString("0")))}; second half drifts {drift:+0.0%;-0.0%}");
         }
+        if (config.Family == GanFamily.FastGan)
+        {
+            var (parameters, weightBytes, activationBytes) = GanFlops.FewShotMemory(config);
+            output.WriteLine($"GPU memory estimate for this config: {parameters / 1e6:0.0} M parameters, {weightBytes / 1048576.0:0} MB weights + gradients + Adam, " +
+                             $"{activationBytes / 1048576.0:0} MB activations at batch {config.BatchSize}: about {(weightBytes + activationBytes) / 1073741824.0:0.0} GB before allocator slack");
+        }
         if (baseline is not null)
         {
             var bestGflops = Math.Max(gflops, baseline.MatmulGflops);
