@@ -15,6 +15,7 @@ internal static class CommandLine
         new BenchCommand(),
         new BenchQueueCommand(),
         new BenchGenerateCommand(),
+        new BenchDataCommand(),
     ];
 
     public static int Run(IReadOnlyList<string> args, TextWriter output, TextWriter error)
