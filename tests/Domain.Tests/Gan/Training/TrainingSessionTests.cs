@@ -1,8 +1,6 @@
 using GanService.Domain.Gan;
 using GanService.Domain.Gan.Data;
 using GanService.Domain.Gan.Training;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace GanService.Domain.Tests.Gan.Training;
 
@@ -20,13 +18,7 @@ public class TrainingSessionTests
         Trainer = new GanTrainerOptions { LogEvery = 5, EvaluationSamples = 16, DiversityPairs = 8, FixedSamples = 4 },
     };
 
-    private static TrainingData Data(int n = 12, long seed = 1)
-    {
-        using var g = new torch.Generator((ulong)seed);
-        var x = rand([n, 1, 4, 4], generator: g);
-        var up = nn.functional.interpolate(x, [16, 16], mode: InterpolationMode.Bilinear, align_corners: false);
-        return TrainingData.FromTensor((up * 2 - 1).clamp(-1, 1));
-    }
+    private static TrainingData Data(int n = 12) => GanTrainerTests.Data(n);
 
     private static (TrainingOutcome Outcome, RecordingSink Sink) Run(GanConfig config, TrainingData data, RecordingSink? sink = null,
         byte[]? checkpoint = null, TrainingSessionOptions? options = null)
