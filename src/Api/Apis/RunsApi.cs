@@ -59,9 +59,9 @@ public static class RunsApi
         runs.MapDelete("/{id:guid}", DeleteRunAsync).WithSummary("Cancels the run if needed, then deletes it, its checkpoints and samples.");
         runs.MapGet("/{id:guid}/metrics", GetMetricsAsync)
             .WithSummary("The time series of losses, D outputs and metrics; `?format=csv` for CSV.")
-            .Produces<MetricResponse[]>(StatusCodes.Status200OK, "application/json", "text/csv")
+            .Produces<MetricRow[]>(StatusCodes.Status200OK, "application/json", "text/csv")
             .ProducesValidationProblem()
-            .WithExamples(response: new[] { new MetricResponse(500, 61.2, 1.21, 0.98, 0.64, 0.31, 0.42, 34.9, 22.7, 0.129, 0.036, 1.12) });
+            .WithExamples(response: new[] { new MetricRow(500, 61.2, 1.21, 0.98, 0.64, 0.31, 0.42, 34.9, 22.7, 0.129, 0.036, 1.12) });
         runs.MapGet("/{id:guid}/events", StreamEvents)
             .WithSummary("Server-sent events: `progress` (the run), `sample`, `diagnosis`, and `end` when the run stops.")
             .Produces(StatusCodes.Status200OK, contentType: "text/event-stream");
@@ -291,16 +291,10 @@ public static class RunsApi
         if (run is null) return Problems.NotFound("run");
         if (format is not (null or "json" or "csv"))
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["format"] = ["json or csv"] });
-        var rows = await db.RunMetrics.AsNoTracking().Where(m => m.RunId == id).OrderBy(m => m.Iteration).ThenBy(m => m.Id)
-            .Select(m => new MetricResponse(m.Iteration, m.Seconds, m.LossD, m.LossG, m.DReal, m.DFake, m.AugmentP, m.Swd, m.SwdRealFloor, m.Diversity, m.RealDiversity, m.NearestNeighbourRatio))
-            .ToListAsync(cancellationToken);
+        var rows = (await db.RunMetrics.AsNoTracking().Where(m => m.RunId == id).OrderBy(m => m.Iteration).ThenBy(m => m.Id)
+            .ToListAsync(cancellationToken)).Select(MetricRow.From).ToList();
         if (format != "csv") return TypedResults.Ok(rows);
-
-        var csv = new StringBuilder("iteration,seconds,lossD,lossG,dReal,dFake,augmentP,swd,swdRealFloor,diversity,realDiversity,nearestNeighbour\n");
-        static string F(double? v) => v?.ToString("G6", CultureInfo.InvariantCulture) ?? "";
-        foreach (var m in rows)
-            csv.Append(CultureInfo.InvariantCulture, $"{m.Iteration},{F(m.Seconds)},{F(m.LossD)},{F(m.LossG)},{F(m.DReal)},{F(m.DFake)},{F(m.AugmentP)},{F(m.Swd)},{F(m.SwdRealFloor)},{F(m.Diversity)},{F(m.RealDiversity)},{F(m.NearestNeighbour)}\n");
-        return TypedResults.Text(csv.ToString(), "text/csv", Encoding.UTF8);
+        return TypedResults.Text(MetricsCsv.Write(rows), "text/csv", Encoding.UTF8);
     }
 
     public static async Task<Results<ServerSentEventsResult<object>, ProblemHttpResult>> StreamEvents(
@@ -425,9 +419,6 @@ public sealed record LatestResponse(double? LossD, double? LossG, double? DReal,
 public sealed record RunMetricsResponse(long Iteration, double? Swd, double? SwdRealFloor, double? Diversity, double? RealDiversity, double? NearestNeighbour);
 
 public sealed record DiagnosisResponse(string Code, long Iteration, string Message, string Suggestion);
-
-public sealed record MetricResponse(long Iteration, double Seconds, double? LossD, double? LossG, double? DReal, double? DFake, double? AugmentP,
-    double? Swd, double? SwdRealFloor, double? Diversity, double? RealDiversity, double? NearestNeighbour);
 
 public sealed record SampleResponse(long Iteration, string Url);
 

@@ -1,4 +1,5 @@
 using GanService.Domain.Gan;
+using GanService.Domain.Gan.Data;
 using Hangfire;
 using Hangfire.PostgreSql;
 using Hangfire.PostgreSql.Factories;
@@ -38,6 +39,8 @@ public static class JobsServiceCollectionExtensions
         services.AddSingleton(scheduling);
         services.AddSingleton(worker);
         services.AddSingleton(TimeProvider.System);
+        // One per process: the runs this process trains share prepared tensors (resume, preemption, fork, sweep).
+        services.AddSingleton(_ => new TrainingDataCache(TrainingDataCacheSettings.From(configuration)));
         services.AddScoped<RunScheduler>();
         services.AddTransient<TrainingJob>();
 

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using GanService.Domain.Imaging;
 
 namespace GanService.Worker.Cli;
@@ -29,9 +28,9 @@ internal sealed class BenchCleanupCommand : ICommand
 
     public int Run(CommandArguments arguments, TextWriter output, TextWriter error)
     {
-        var photosDirectory = DatasetDirectory(arguments, "photos", "symbola176-phone-flat");
-        var cleanDirectory = DatasetDirectory(arguments, "clean", "symbola176");
-        var tableDirectory = DatasetDirectory(arguments, "table-photos", "symbola176-phone");
+        var photosDirectory = BenchSupport.DatasetDirectory(arguments, "photos", "symbola176-phone-flat");
+        var cleanDirectory = BenchSupport.DatasetDirectory(arguments, "clean", "symbola176");
+        var tableDirectory = BenchSupport.DatasetDirectory(arguments, "table-photos", "symbola176-phone");
         var resolution = arguments.Integer("resolution", 64, 11, 1024);
         var repeat = arguments.Integer("repeat", 7, 1, 100);
 
@@ -73,8 +72,8 @@ internal sealed class BenchCleanupCommand : ICommand
         // Speed: a batch of phone photos (cycled up to 200) with the default clean-up.
         var batchBytes = Enumerable.Range(0, TimedBatch).Select(i => tableBytes[i % tableBytes.Count]).ToList();
         var batch = batchBytes.ConvertAll(bytes => PixelImage.Decode(bytes, 1));
-        var prepareMs = MedianMilliseconds(repeat, () => ImagePreprocessor.PrepareAll(batch, resolution, PreprocessOptions.Default));
-        var decodeAndPrepareMs = MedianMilliseconds(repeat, () =>
+        var prepareMs = BenchSupport.MedianMilliseconds(repeat, () => ImagePreprocessor.PrepareAll(batch, resolution, PreprocessOptions.Default));
+        var decodeAndPrepareMs = BenchSupport.MedianMilliseconds(repeat, () =>
         {
             var decoded = new PixelImage[batchBytes.Count];
             Parallel.For(0, decoded.Length, i => decoded[i] = PixelImage.Decode(batchBytes[i], 1));
@@ -103,12 +102,6 @@ internal sealed class BenchCleanupCommand : ICommand
         return 0;
     }
 
-    private static string DatasetDirectory(CommandArguments arguments, string option, string dataset) =>
-        arguments.ExistingDirectory(
-            option,
-            RepositoryPaths.SharedDataset(dataset),
-            $"--{option} is required outside a GanService checkout (the default is ../shared/datasets/{dataset} next to the repository)");
-
     private static PixelImage Load(string path) => PixelImage.Decode(File.ReadAllBytes(path), channels: 1);
 
     /// <summary>Mean gray level of the outermost <see cref="FrameWidth"/> pixels on all four sides of a gray image.</summary>
@@ -128,21 +121,5 @@ internal sealed class BenchCleanupCommand : ICommand
         }
 
         return (double)sum / count;
-    }
-
-    /// <summary>Runs once to warm up (JIT, thread pool), then <paramref name="runs"/> timed times.</summary>
-    private static double MedianMilliseconds(int runs, Action work)
-    {
-        work();
-        var times = new double[runs];
-        for (var i = 0; i < runs; i++)
-        {
-            var watch = Stopwatch.StartNew();
-            work();
-            times[i] = watch.Elapsed.TotalMilliseconds;
-        }
-
-        Array.Sort(times);
-        return runs % 2 == 1 ? times[runs / 2] : (times[(runs / 2) - 1] + times[runs / 2]) / 2;
     }
 }

@@ -15,6 +15,7 @@ internal static class CommandLine
         new BenchCommand(),
         new BenchQueueCommand(),
         new BenchGenerateCommand(),
+        new BenchDataCommand(),
         new FewShotExportCommand(),
     ];
 

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text;
 using System.Text.Json.Nodes;
 using GanService.Domain.Gan;
 using GanService.Domain.Gan.Data;
@@ -51,7 +50,10 @@ internal sealed class TrainCommand : ICommand
             using var s = File.OpenRead(resume);
             config = GanTrainer.ReadConfig(TrainingCheckpoint.ReadHeader(s).ConfigJson);
             if (arguments.Text("iterations") is not null)
+            {
                 config = config with { Iterations = arguments.Integer("iterations", config.Iterations, 1, 10_000_000) };
+                error.WriteLine($"continuing to {config.Iterations} iterations");
+            }
         }
         else
         {
@@ -75,99 +77,59 @@ internal sealed class TrainCommand : ICommand
 
         var watch = Stopwatch.StartNew();
         using var data = TrainingData.Build(sources, config, GanDevice.Select());
-        var prepareSeconds = watch.Elapsed.TotalSeconds;
-        error.WriteLine($"{data.Count} images prepared at {config.Resolution}x{config.Resolution} in {prepareSeconds:0.0} s");
+        error.WriteLine($"{data.Count} images prepared at {config.Resolution}x{config.Resolution} in {watch.Elapsed.TotalSeconds:0.0} s");
 
-        Directory.CreateDirectory(outDirectory);
-        var checkpoints = Directory.CreateDirectory(Path.Combine(outDirectory, "checkpoints")).FullName;
-        var samples = Directory.CreateDirectory(Path.Combine(outDirectory, "samples")).FullName;
-        var options = new GanTrainerOptions { LogEvery = 10 };
-        GanTrainer trainer;
-        if (resume is not null)
-        {
-            using var s = File.OpenRead(resume);
-            trainer = GanTrainer.Resume(s, data, GanDevice.Select(), options);
-            // --iterations on resume changes the total only.
-            if (trainer.Config.Iterations != config.Iterations)
-                error.WriteLine($"continuing to {config.Iterations} iterations");
-        }
-        else
-        {
-            trainer = new GanTrainer(config, data, GanDevice.Select(), options with { Threads = arguments.Text("threads") is null ? null : arguments.Integer("threads", 1, 1, 1024) });
-        }
+        // A resume trains the checkpoint's config (its thread count too), with --iterations as the new total.
+        // Read whole: the resumed file may be final.ckpt, which this run overwrites at its end.
+        using var checkpoint = resume is null ? null : new MemoryStream(File.ReadAllBytes(resume));
+        var options = new TrainingSessionOptions { Trainer = new GanTrainerOptions { LogEvery = 10 }, Budget = minutes is { } mm ? TimeSpan.FromMinutes(mm) : null };
+        using var session = new TrainingSession(config, data, GanDevice.Select(), checkpoint, options);
+        var trainer = session.Trainer;
+        var c = trainer.Config;
+        error.WriteLine($"training {c.Resolution}x{c.Resolution} loss={c.Loss} augment={c.Augment} batch={c.BatchSize} seed={c.Seed} threads={c.Threads} from iteration {trainer.Iteration} to {c.Iterations}");
 
-        using (trainer)
+        TrainingOutcome outcome;
+        string? lastCheckpoint;
+        using (var sink = new FolderTrainingSink(outDirectory, session, options.Budget, error))
         {
-            var total = config.Iterations;
-            var c = trainer.Config;
-            error.WriteLine($"training {c.Resolution}x{c.Resolution} loss={c.Loss} augment={c.Augment} batch={c.BatchSize} seed={c.Seed} threads={c.Threads} from iteration {trainer.Iteration} to {total}");
-            var metricsPath = Path.Combine(outDirectory, "metrics.csv");
-            var newFile = !File.Exists(metricsPath) || resume is null;
-            using var metrics = new StreamWriter(metricsPath, append: !newFile, new UTF8Encoding(false));
-            if (newFile)
-                metrics.WriteLine("iteration,seconds,lossD,lossG,dReal,dFake,augmentP,skippedSteps,swd,swdRealFloor,diversity,realDiversity,nnRatio");
-
-            var trainWatch = Stopwatch.StartNew();
-            var startIteration = trainer.Iteration;
-            var budget = minutes is { } mm ? TimeSpan.FromMinutes(mm) : TimeSpan.MaxValue;
-            var stopReason = "iterations";
-            var lastLine = TimeSpan.Zero;
-            while (trainer.Iteration < total)
-            {
-                if (trainWatch.Elapsed >= budget) { stopReason = "minutes"; break; }
-                if (trainer.Stopped) { stopReason = "diagnosis"; break; }
-                if (trainer.Step())
-                {
-                    var p = trainer.LatestProgress!;
-                    metrics.WriteLine(Csv(p.Iteration, trainWatch.Elapsed.TotalSeconds, p.LossD, p.LossG, p.DReal, p.DFake, p.AugmentP, p.SkippedSteps));
-                    if (trainWatch.Elapsed - lastLine > TimeSpan.FromSeconds(1))
-                    {
-                        lastLine = trainWatch.Elapsed;
-                        var done = trainer.Iteration - startIteration;
-                        var rate = done / trainWatch.Elapsed.TotalSeconds;
-                        // Whichever ends first: the remaining iterations at this rate, or the --minutes budget.
-                        var eta = TimeSpan.FromSeconds(Math.Min((total - trainer.Iteration) / Math.Max(rate, 1e-9),
-                            budget == TimeSpan.MaxValue ? double.MaxValue : (budget - trainWatch.Elapsed).TotalSeconds));
-                        error.Write($"\rit {trainer.Iteration}/{total}  {rate:0.00} it/s  lossD {p.LossD:0.000}  lossG {p.LossG:0.000}  D(real) {p.DReal:0.00}  D(fake) {p.DFake:0.00}  p {trainer.AugmentP:0.000}  ETA {(int)eta.TotalHours}:{eta:mm\\:ss}   ");
-                    }
-                }
-                var it = trainer.Iteration;
-                if (c.SampleEvery > 0 && it % c.SampleEvery == 0) WriteSamples(trainer, samples);
-                if (c.CheckpointEvery > 0 && it % c.CheckpointEvery == 0) WriteCheckpoint(trainer, Path.Combine(checkpoints, $"iter_{it:D7}.ckpt"));
-                if (c.EvaluateEvery > 0 && it % c.EvaluateEvery == 0) Evaluate(trainer, metrics, trainWatch, error);
-            }
-            if (trainer.Stopped) stopReason = "diagnosis";
-            error.WriteLine();
-            trainer.Log();
-            var seconds = trainWatch.Elapsed.TotalSeconds;
-            WriteSamples(trainer, samples);
-            var final = Evaluate(trainer, metrics, trainWatch, error);
-            WriteCheckpoint(trainer, Path.Combine(checkpoints, $"iter_{trainer.Iteration:D7}.ckpt"));
-            WriteCheckpoint(trainer, Path.Combine(outDirectory, "final.ckpt"));
-            metrics.Flush();
-            var done2 = trainer.Iteration - startIteration;
-            foreach (var d in trainer.Diagnoses)
-                output.WriteLine($"[{d.Code} @ {d.Iteration}] {d.Message} {d.Suggestion}");
-            output.WriteLine($"trained {done2} iterations in {seconds:0.0} s ({done2 / seconds:0.00} it/s), stopped by {stopReason}; final.ckpt in {outDirectory}");
-            JsonSummary.Write(output, new
-            {
-                iterations = trainer.Iteration,
-                iterationsThisRun = done2,
-                seconds = Math.Round(seconds, 2),
-                iterationsPerSecond = Math.Round(done2 / seconds, 3),
-                imagesPerSecond = Math.Round(done2 * c.BatchSize / seconds, 1),
-                stoppedBy = stopReason,
-                images = data.Count,
-                seed = c.Seed,
-                threads = c.Threads,
-                skippedSteps = trainer.SkippedSteps,
-                latest = trainer.LatestProgress,
-                metrics = new { swd = final.Swd, swdRealFloor = final.SwdRealFloor, diversity = final.Diversity, realDiversity = final.RealDiversity, nnRatio = final.NnRatio },
-                diagnostics = trainer.Diagnoses.Select(d => new { code = d.Code, iteration = d.Iteration, message = d.Message, suggestion = d.Suggestion }),
-                outDir = outDirectory,
-            });
-            return trainer.Stopped ? 1 : 0;
+            outcome = session.RunAsync(sink).GetAwaiter().GetResult();
+            lastCheckpoint = sink.LastCheckpoint;
         }
+        error.WriteLine();
+        // final.ckpt: the checkpoint at the stop, or after a divergence the last good one.
+        if (lastCheckpoint is not null)
+            File.Copy(lastCheckpoint, Path.Combine(outDirectory, "final.ckpt"), overwrite: true);
+        WriteSummary(output, outDirectory, session, outcome, data.Count);
+        return trainer.Stopped ? 1 : 0;
+    }
+
+    private static void WriteSummary(TextWriter output, string outDirectory, TrainingSession session, TrainingOutcome outcome, int images)
+    {
+        var trainer = session.Trainer;
+        var c = trainer.Config;
+        var done = outcome.IterationsDone;
+        var seconds = outcome.Seconds;
+        foreach (var d in trainer.Diagnoses)
+            output.WriteLine($"[{d.Code} @ {d.Iteration}] {d.Message} {d.Suggestion}");
+        output.WriteLine($"trained {done} iterations in {seconds:0.0} s ({done / seconds:0.00} it/s), stopped by {outcome.Stop.Reason}; final.ckpt in {outDirectory}");
+        var e = trainer.LatestEvaluation;
+        JsonSummary.Write(output, new
+        {
+            iterations = trainer.Iteration,
+            iterationsThisRun = done,
+            seconds = Math.Round(seconds, 2),
+            iterationsPerSecond = Math.Round(done / seconds, 3),
+            imagesPerSecond = Math.Round(done * c.BatchSize / seconds, 1),
+            stoppedBy = outcome.Stop.Reason,
+            images,
+            seed = c.Seed,
+            threads = c.Threads,
+            skippedSteps = trainer.SkippedSteps,
+            latest = trainer.LatestProgress,
+            metrics = e is null ? null : new { swd = e.Swd, swdRealFloor = e.SwdRealFloor, diversity = e.Diversity, realDiversity = e.RealDiversity, nnRatio = e.NnRatio },
+            diagnostics = trainer.Diagnoses.Select(d => new { code = d.Code, iteration = d.Iteration, message = d.Message, suggestion = d.Suggestion }),
+            outDir = outDirectory,
+        });
     }
 
     private static GanConfig ResolveConfig(CommandArguments arguments)
@@ -193,40 +155,11 @@ internal sealed class TrainCommand : ICommand
         Set("sample-every", "sampleEvery");
         Set("checkpoint-every", "checkpointEvery");
         Set("evaluate-every", "evaluateEvery");
+        Set("threads", "threads");
         var cleanup = CleanupOptions.From(arguments);
         if (cleanup != PreprocessOptions.Default && !overrides.ContainsKey("preprocess"))
             overrides["preprocess"] = System.Text.Json.JsonSerializer.SerializeToNode(cleanup, GanPresets.JsonOptions);
         var (config, errors) = GanPresets.TryResolve(arguments.Text("preset"), overrides);
         return config ?? throw new UsageException("invalid config: " + string.Join("; ", errors.Select(kv => $"{kv.Key}: {kv.Value}")));
-    }
-
-    private static EvaluationResult Evaluate(GanTrainer trainer, StreamWriter metrics, Stopwatch watch, TextWriter error)
-    {
-        var e = trainer.Evaluate();
-        metrics.WriteLine(Csv(e.Iteration, watch.Elapsed.TotalSeconds, null, null, null, null, null, trainer.SkippedSteps) +
-            FormattableString.Invariant($",{e.Swd:G6},{e.SwdRealFloor:G6},{e.Diversity:G6},{e.RealDiversity:G6},{e.NnRatio:G6}"));
-        metrics.Flush();
-        error.Write(FormattableString.Invariant($"\r[eval @ {e.Iteration}] swd {e.Swd:0.00} (real floor {e.SwdRealFloor:0.00})  diversity {e.Diversity:0.000} (real {e.RealDiversity:0.000})  nn ratio {e.NnRatio:0.00}") + Environment.NewLine);
-        return e;
-    }
-
-    private static string Csv(long it, double seconds, double? lossD, double? lossG, double? dReal, double? dFake, double? p, long skipped)
-    {
-        static string F(double? v) => v is { } x ? x.ToString("G6", CultureInfo.InvariantCulture) : "";
-        return $"{it},{F(seconds)},{F(lossD)},{F(lossG)},{F(dReal)},{F(dFake)},{F(p)},{skipped}";
-    }
-
-    private static void WriteSamples(GanTrainer trainer, string directory)
-    {
-        using var images = trainer.SampleFixed();
-        File.WriteAllBytes(Path.Combine(directory, $"iter_{trainer.Iteration:D7}.png"), ContactSheet.Render(TrainingData.ToPixelImages(images)));
-    }
-
-    private static void WriteCheckpoint(GanTrainer trainer, string path)
-    {
-        var temporary = path + ".tmp";
-        using (var stream = File.Create(temporary))
-            trainer.SaveCheckpoint(stream);
-        File.Move(temporary, path, overwrite: true);
     }
 }

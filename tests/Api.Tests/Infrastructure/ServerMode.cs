@@ -66,7 +66,7 @@ public sealed class WorkerProcess : IDisposable
     }
 
     /// <summary>The worker built next to this test assembly's configuration (scripts/test.sh builds the whole solution).</summary>
-    private static string WorkerDll
+    public static string WorkerDll
     {
         get
         {

@@ -47,6 +47,16 @@ public sealed class TrainingData : IDisposable
 
     public int Channels => (int)Images.shape[1];
 
+    /// <summary>Bytes of the tensors (images and labels), what a cache counts.</summary>
+    public long SizeBytes => Images.NumberOfElements * Images.ElementSize + (Labels is null ? 0 : Labels.NumberOfElements * Labels.ElementSize);
+
+    /// <summary>A copy on <paramref name="device"/>, owned by the caller; this one stays as it is.</summary>
+    public TrainingData CopyTo(Device device)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        return new TrainingData(Images.to(device, copy: true), Labels?.to(device, copy: true), ClassNames, ExcludedByTags, SkippedUnlabeled);
+    }
+
     /// <summary>True when an image passes the config's tag filters (case-insensitive).</summary>
     public static bool PassesTags(IReadOnlyList<string>? tags, GanConfig config)
     {

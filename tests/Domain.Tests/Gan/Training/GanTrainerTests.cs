@@ -20,7 +20,7 @@ public class GanTrainerTests
     private static readonly GanTrainerOptions Options = new() { LogEvery = 1, R1Interval = 2, EvaluationSamples = 16, DiversityPairs = 8, FixedSamples = 4 };
 
     /// <summary>Blurry blobs, a stand-in for drawings.</summary>
-    private static TrainingData Data(int n = 24, int resolution = 16, long seed = 1)
+    internal static TrainingData Data(int n = 24, int resolution = 16, long seed = 1)
     {
         using var g = new torch.Generator((ulong)seed);
         var x = rand([n, 1, resolution / 4, resolution / 4], generator: g);

@@ -1,0 +1,188 @@
+using System.Diagnostics;
+using System.Text.Json;
+using GanService.Domain.Data;
+using GanService.Domain.Gan.Training;
+using GanService.Domain.Storage;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace GanService.Domain.Jobs;
+
+/// <summary>
+/// The queue's side of a <see cref="TrainingSession"/>: sample grids and checkpoints go to blobs, metric rows and
+/// progress to the database, every write fenced by the claim's attempt. Checkpoints go under immutable keys before the
+/// pointer to them is committed. Its poll turns the job's policies into stops: a lost lease, a cancel, a shutdown, the
+/// maximum runtime and, with others waiting, the end of a time slice.
+/// </summary>
+internal sealed class RunTrainingSink(
+    IServiceScopeFactory scopes,
+    IBlobStore blobs,
+    SchedulingSettings scheduling,
+    TimeProvider time,
+    RunClaim claim,
+    LeaseKeeper lease,
+    TrainingSession session,
+    CancellationToken shutdown) : ITrainingSink
+{
+    public static readonly TrainingStop LeaseLost = new("lease lost", StopEnding.None);
+    public static readonly TrainingStop Cancelled = new("cancel", StopEnding.None);
+    /// <summary>Graceful shutdown: checkpoint, then the run goes back to the queue for another worker (or this one restarted).</summary>
+    public static readonly TrainingStop Shutdown = new("shutdown", StopEnding.Checkpoint);
+    public static readonly TrainingStop MaxRuntime = new("maximum runtime", StopEnding.Checkpoint);
+    /// <summary>Preemption at a checkpoint boundary: the run goes to the back of the queue, behind the runs that waited.</summary>
+    public static readonly TrainingStop Preempted = new("time slice", StopEnding.Checkpoint);
+
+    private readonly List<RunMetric> _rows = [];
+    private readonly Stopwatch _sinceProgress = Stopwatch.StartNew();
+    private readonly Stopwatch _sinceSliceCheck = Stopwatch.StartNew();
+    private long _rateIteration = session.FirstIteration;
+    private double _rateSeconds;
+    private double? _imagesPerSecond;
+
+    /// <summary>The job's token, until a shutdown: then the ending's writes must still go through.</summary>
+    public CancellationToken Token { get; private set; } = shutdown;
+    private GanTrainer Trainer => session.Trainer;
+
+    public async Task<TrainingStop?> PollAsync()
+    {
+        if (lease.Lost) return LeaseLost;
+        if (lease.CancelRequested) return Cancelled;
+        if (Token.IsCancellationRequested) // the job's token until now: the host is shutting down
+        {
+            Token = CancellationToken.None;
+            return Shutdown;
+        }
+        if (session.SecondsTrained > scheduling.MaxRunMinutes * 60) return MaxRuntime;
+        if (scheduling.TimeSliceMinutes is { } slice && session.Elapsed.TotalMinutes >= slice && _sinceSliceCheck.Elapsed.TotalSeconds >= 1
+            && await OthersWaitAsync())
+            return Preempted;
+        if (_sinceProgress.Elapsed.TotalSeconds >= scheduling.ProgressSeconds)
+            await FlushAsync();
+        return null;
+    }
+
+    public Task OnProgressAsync(TrainingProgress progress, MetricRow row)
+    {
+        _rows.Add(row.ToEntity(claim.RunId, claim.Attempt));
+        return Task.CompletedTask;
+    }
+
+    public Task OnEvaluationAsync(EvaluationResult evaluation, MetricRow row)
+    {
+        _rows.Add(row.ToEntity(claim.RunId, claim.Attempt));
+        return Task.CompletedTask;
+    }
+
+    public async Task OnSampleAsync(long iteration, byte[] png)
+    {
+        var key = RunBlobKeys.Sample(claim.RunId, iteration);
+        await blobs.PutAsync(key, png, Token); // deterministic key: a replay overwrites it
+        await RunFence.WriteAsync(scopes, claim, async db =>
+        {
+            var owned = await db.Runs.CountAsync(r => r.Id == claim.RunId && r.Attempt == claim.Attempt, Token);
+            if (owned == 1 && !await db.RunSamples.AnyAsync(s => s.RunId == claim.RunId && s.Iteration == iteration, Token))
+            {
+                db.RunSamples.Add(new RunSample { RunId = claim.RunId, Iteration = iteration, BlobKey = key, CreatedAt = time.GetUtcNow().UtcDateTime });
+                await db.SaveChangesAsync(Token);
+            }
+            return owned;
+        }, Token);
+    }
+
+    /// <summary>
+    /// The rows up to here first (a resume replays only what lies past the checkpoint), then the blob under its
+    /// immutable key (kept when a replay finds it committed), then the fenced pointer.
+    /// </summary>
+    public async Task OnCheckpointAsync(long iteration)
+    {
+        await FlushAsync();
+        var key = RunBlobKeys.Checkpoint(claim.RunId, iteration);
+        long size;
+        await using (var scope = scopes.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<GanDbContext>();
+            size = await db.RunCheckpoints.Where(c => c.RunId == claim.RunId && c.Iteration == iteration).Select(c => (long?)c.SizeBytes).FirstOrDefaultAsync(Token) ?? -1;
+        }
+        if (size < 0)
+        {
+            using var buffer = new MemoryStream();
+            Trainer.SaveCheckpoint(buffer);
+            size = buffer.Length;
+            buffer.Position = 0;
+            await blobs.PutAsync(key, buffer, Token);
+        }
+        var now = time.GetUtcNow().UtcDateTime;
+        await RunFence.WriteAsync(scopes, claim, async db =>
+        {
+            var updated = await db.Runs.Where(r => r.Id == claim.RunId && r.Attempt == claim.Attempt)
+                .ExecuteUpdateAsync(s => s.SetProperty(r => r.CheckpointIteration, iteration).SetProperty(r => r.CheckpointKey, key).SetProperty(r => r.UpdatedAt, now), Token);
+            if (updated == 1 && !await db.RunCheckpoints.AnyAsync(c => c.RunId == claim.RunId && c.Iteration == iteration, Token))
+            {
+                db.RunCheckpoints.Add(new RunCheckpoint { RunId = claim.RunId, Iteration = iteration, BlobKey = key, SizeBytes = size, Attempt = claim.Attempt, CreatedAt = now });
+                await db.SaveChangesAsync(Token);
+            }
+            return updated;
+        }, Token);
+    }
+
+    /// <summary>The metric rows since the last flush, with the lease-fenced progress update of the run row.</summary>
+    public async Task FlushAsync()
+    {
+        _sinceProgress.Restart();
+        var seconds = session.Elapsed.TotalSeconds;
+        var iteration = Trainer.Iteration;
+        // A fresh rate every half second; a run shorter than that still gets one.
+        if ((seconds - _rateSeconds > 0.5 || _imagesPerSecond is null) && iteration > _rateIteration && seconds > _rateSeconds)
+        {
+            _imagesPerSecond = (iteration - _rateIteration) * Trainer.Config.BatchSize / (seconds - _rateSeconds);
+            (_rateIteration, _rateSeconds) = (iteration, seconds);
+        }
+        var eta = _imagesPerSecond is { } ips && ips > 0 ? (Trainer.Config.Iterations - iteration) * Trainer.Config.BatchSize / ips : (double?)null;
+        var latest = Trainer.LatestProgress;
+        var evaluation = Trainer.LatestEvaluation;
+        var skipped = Trainer.SkippedSteps;
+        var diagnostics = JsonSerializer.Serialize(Trainer.Diagnoses.Select(d => new { code = d.Code, iteration = d.Iteration, message = d.Message, suggestion = d.Suggestion }));
+        var now = time.GetUtcNow().UtcDateTime;
+        var trained = session.SecondsTrained;
+        var rows = _rows.ToList();
+        await RunFence.WriteAsync(scopes, claim, async db =>
+        {
+            var updated = await db.Runs.Where(r => r.Id == claim.RunId && r.Attempt == claim.Attempt)
+                .ExecuteUpdateAsync(s => s
+                    .SetProperty(r => r.Iteration, iteration)
+                    .SetProperty(r => r.ImagesPerSecond, _imagesPerSecond)
+                    .SetProperty(r => r.EtaSeconds, eta)
+                    .SetProperty(r => r.LossD, latest == null ? null : MetricRow.Finite(latest.LossD))
+                    .SetProperty(r => r.LossG, latest == null ? null : MetricRow.Finite(latest.LossG))
+                    .SetProperty(r => r.DReal, latest == null ? null : latest.DReal)
+                    .SetProperty(r => r.DFake, latest == null ? null : latest.DFake)
+                    .SetProperty(r => r.AugmentP, latest == null ? null : latest.AugmentP)
+                    .SetProperty(r => r.SkippedSteps, skipped)
+                    .SetProperty(r => r.EvaluatedIteration, evaluation == null ? null : evaluation.Iteration)
+                    .SetProperty(r => r.Swd, evaluation == null ? null : evaluation.Swd)
+                    .SetProperty(r => r.SwdRealFloor, evaluation == null ? null : evaluation.SwdRealFloor)
+                    .SetProperty(r => r.Diversity, evaluation == null ? null : evaluation.Diversity)
+                    .SetProperty(r => r.RealDiversity, evaluation == null ? null : evaluation.RealDiversity)
+                    .SetProperty(r => r.NearestNeighbourRatio, evaluation == null ? null : evaluation.NnRatio)
+                    .SetProperty(r => r.DiagnosticsJson, diagnostics)
+                    .SetProperty(r => r.SecondsTrained, trained)
+                    .SetProperty(r => r.UpdatedAt, now), Token);
+            if (updated == 1 && rows.Count > 0)
+            {
+                db.RunMetrics.AddRange(rows);
+                await db.SaveChangesAsync(Token);
+            }
+            return updated;
+        }, Token);
+        _rows.Clear();
+    }
+
+    private async Task<bool> OthersWaitAsync()
+    {
+        _sinceSliceCheck.Restart(); // asked at most once a second
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<GanDbContext>();
+        var owner = claim.Run.OwnerId;
+        return await db.Runs.AnyAsync(r => r.OwnerId != owner && r.Status == RunStatus.Queued, Token);
+    }
+}
