@@ -24,7 +24,7 @@ public sealed record TrainingStop(string Reason, StopEnding Ending)
     /// <summary>The config's iterations are done.</summary>
     public static readonly TrainingStop Iterations = new("iterations", StopEnding.Final);
 
-    /// <summary>The session's time budget (<see cref="TrainingSessionOptions.Budget"/>) is spent.</summary>
+    /// <summary>The session's time budget (<see cref="TrainingSessionOptions.Budget"/>) or the run's (<see cref="GanConfig.Minutes"/>) is spent.</summary>
     public static readonly TrainingStop TimeBudget = new("minutes", StopEnding.Final);
 
     /// <summary>A diagnosis stopped the trainer (<see cref="GanTrainer.Stopped"/>): the last good checkpoint stays the latest.</summary>
@@ -145,6 +145,8 @@ public sealed class TrainingSession : IDisposable
             if (Trainer.Iteration >= config.Iterations) return TrainingStop.Iterations;
             if (await sink.PollAsync() is { } requested) return requested;
             if (_options.Budget is { } budget && _watch.Elapsed >= budget) return TrainingStop.TimeBudget;
+            // The run's own budget (config.minutes) counts every attempt's seconds, so a resumed run keeps it.
+            if (config.Minutes is { } minutes && SecondsTrained >= minutes * 60) return TrainingStop.TimeBudget;
 
             if (Trainer.Step())
                 await ProgressAsync(sink, Trainer.LatestProgress!);

@@ -117,6 +117,18 @@ public class TrainingSessionTests
         Assert.Equal([0L], sink.Checkpoints.Keys);
     }
 
+    [Fact]
+    public void The_runs_minutes_count_the_seconds_of_earlier_attempts()
+    {
+        using var data = Data();
+        // One minute of budget, of which earlier attempts used 60 s: nothing is left, whatever this machine's speed.
+        var (outcome, sink) = Run(Tiny with { Iterations = 1000, Minutes = 1 }, data, options: Options with { SecondsBefore = 60 });
+
+        Assert.Equal(TrainingStop.TimeBudget, outcome.Stop);
+        Assert.Equal(0, outcome.IterationsDone);
+        Assert.Equal([0L], sink.Checkpoints.Keys);
+    }
+
     private sealed class RecordingSink : ITrainingSink
     {
         public TrainingSession? Session { get; set; }
