@@ -7,11 +7,14 @@ The last line is one JSON object with the figures, like the Worker's commands.
 """
 import argparse
 import json
-import statistics
-import time
+import os
+import sys
 
 import torch
 import torch.nn as nn
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from torch_timing import matmul_gflops, median_step_seconds  # noqa: E402
 
 
 def generator(nz, ngf, nc, resolution):
@@ -69,27 +72,11 @@ def main():
         loss_g.backward()
         opt_g.step()
 
-    for _ in range(args.warmup):
-        step()
-    times = []
-    for _ in range(args.iterations):
-        start = time.perf_counter()
-        step()
-        times.append(time.perf_counter() - start)
-    median = statistics.median(times)
-
-    # The machine's fp32 matmul rate through this torch's BLAS (OpenBLAS on Debian): the "best rate" reference.
-    a, b = torch.randn(2048, 2048), torch.randn(2048, 2048)
-    torch.mm(a, b)
-    matmul = []
-    for _ in range(15):
-        start = time.perf_counter()
-        torch.mm(a, b)
-        matmul.append(time.perf_counter() - start)
-    matmul_gflops = 2 * 2048 ** 3 / min(matmul) / 1e9  # the best: the machine's rate, not its neighbours' load
-    print(f"PyTorch {torch.__version__}: {median:.3f} s/iteration, {args.batch / median:.1f} images/s; matmul {matmul_gflops:.0f} GFLOP/s")
+    median = median_step_seconds(step, args.warmup, args.iterations)
+    gflops = matmul_gflops()
+    print(f"PyTorch {torch.__version__}: {median:.3f} s/iteration, {args.batch / median:.1f} images/s; matmul {gflops:.0f} GFLOP/s")
     print(json.dumps({"torch": torch.__version__, "secondsPerIteration": median, "imagesPerSecond": args.batch / median,
-                      "matmulGflops": matmul_gflops,
+                      "matmulGflops": gflops,
                       "threads": args.threads, "width": args.width, "batch": args.batch, "resolution": args.resolution}))
 
 

@@ -13,15 +13,14 @@ import copy
 import json
 import os
 import random
-import statistics
 import sys
-import time
 
 import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import fewshot_torch as fs  # noqa: E402
+from torch_timing import matmul_gflops, median_step_seconds  # noqa: E402
 
 
 def diff_augment(x):
@@ -82,26 +81,11 @@ def main():
             for p, avg in zip(g.parameters(), g_ema.parameters()):
                 avg.mul_(0.999).add_(p, alpha=0.001)
 
-    for _ in range(args.warmup):
-        step()
-    times = []
-    for _ in range(args.iterations):
-        start = time.perf_counter()
-        step()
-        times.append(time.perf_counter() - start)
-    median = statistics.median(times)
-
-    a, b = torch.randn(2048, 2048), torch.randn(2048, 2048)
-    torch.mm(a, b)
-    matmul = []
-    for _ in range(15):
-        start = time.perf_counter()
-        torch.mm(a, b)
-        matmul.append(time.perf_counter() - start)
-    matmul_gflops = 2 * 2048 ** 3 / min(matmul) / 1e9
-    print(f"PyTorch {torch.__version__} FastGAN step: {median:.3f} s/iteration, {args.batch / median:.1f} images/s; matmul {matmul_gflops:.0f} GFLOP/s")
+    median = median_step_seconds(step, args.warmup, args.iterations)
+    gflops = matmul_gflops()
+    print(f"PyTorch {torch.__version__} FastGAN step: {median:.3f} s/iteration, {args.batch / median:.1f} images/s; matmul {gflops:.0f} GFLOP/s")
     print(json.dumps({"torch": torch.__version__, "secondsPerIteration": median, "imagesPerSecond": args.batch / median,
-                      "matmulGflops": matmul_gflops, "threads": args.threads, "width": args.width, "batch": args.batch,
+                      "matmulGflops": gflops, "threads": args.threads, "width": args.width, "batch": args.batch,
                       "resolution": args.resolution}))
 
 

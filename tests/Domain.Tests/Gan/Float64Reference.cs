@@ -34,8 +34,39 @@ internal static class Float64Reference
             targetBuffers[name].copy_(b);
     }
 
+    /// <summary>Tolerances (norm-wise relative): see <see cref="GanModelNumericsTests"/> for why these.</summary>
+    public const double ForwardTolerance = 1e-4;
+    public const double GradientTolerance = 1e-3;
+
+    /// <summary>
+    /// <see cref="Compare"/> on one random draw of input and upstream gradient, and on a second draw if the first is
+    /// out of tolerance. Why: ReLU and LeakyReLU have a kink at 0. When a pre-activation lies within float32 rounding
+    /// of 0, float32 and float64 can take different sides, so one element's gradient is in one sum and not in the
+    /// other; batch norm's backward then spreads that over the whole layer. Measured once (small-data, 256, seed 1):
+    /// one of 8 channels of a batch-norm bias gradient off by 0.12 of 14.4 (0.8 %), 5e-3 norm-wise upstream, with
+    /// every other gradient at 1e-6. Such a flip is a rare event of the draw (about 1 in 50 draws at 256x256); a
+    /// wrong kernel is wrong on every draw, so it still fails both.
+    /// </summary>
+    public static Comparison CompareWithRetry(string name, nn.Module model32, nn.Module model64, Func<Tensor> input,
+        Func<nn.Module, Tensor, Tensor> run, Xunit.Abstractions.ITestOutputHelper output, int seed)
+    {
+        Comparison? result = null;
+        for (var draw = 0; draw < 2; draw++)
+        {
+            manual_seed(seed + draw);
+            using var x = input();
+            result = Compare(model32, model64, x, run, inputGradient: true);
+            output.WriteLine($"{name} (draw {draw}): {result}");
+            if (result.WithinTolerance) break;
+        }
+        return result!;
+    }
+
     public sealed record Comparison(double Output, double WorstParameterGradient, string WorstParameter, double InputGradient)
     {
+        public bool WithinTolerance =>
+            Output < ForwardTolerance && WorstParameterGradient < GradientTolerance && InputGradient < GradientTolerance;
+
         public override string ToString() =>
             $"output {Output:E2}, worst parameter gradient {WorstParameterGradient:E2} ({WorstParameter}), input gradient {InputGradient:E2}";
     }

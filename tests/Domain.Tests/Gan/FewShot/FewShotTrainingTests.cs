@@ -1,6 +1,6 @@
 using GanService.Domain.Gan;
-using GanService.Domain.Gan.Data;
 using GanService.Domain.Gan.Training;
+using GanService.Domain.Tests.Gan.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -16,25 +16,10 @@ public class FewShotTrainingTests
 
     private static readonly GanTrainerOptions Options = new() { LogEvery = 2, EvaluationSamples = 16, DiversityPairs = 8, FixedSamples = 4 };
 
-    private static TrainingData Data(int n = 12, int resolution = 32)
-    {
-        using var g = new Generator(1);
-        var x = rand([n, 1, resolution / 4, resolution / 4], generator: g);
-        var up = nn.functional.interpolate(x, [resolution, resolution], mode: InterpolationMode.Bilinear, align_corners: false);
-        return TrainingData.FromTensor((up * 2 - 1).clamp(-1, 1));
-    }
-
-    private static bool SameState(nn.Module a, nn.Module b)
-    {
-        var sa = a.state_dict();
-        var sb = b.state_dict();
-        return sa.Count == sb.Count && sa.All(kv => eq(kv.Value, sb[kv.Key]).all().ToBoolean());
-    }
-
     [Fact]
     public void A_few_steps_give_finite_losses_and_samples_in_range()
     {
-        using var data = Data();
+        using var data = GanTrainerTests.Data(12, 32);
         using var trainer = new GanTrainer(Tiny, data, options: Options);
         trainer.Train(6);
         var p = trainer.LatestProgress!;
@@ -50,7 +35,7 @@ public class FewShotTrainingTests
     [Fact]
     public void Resume_is_bit_exact_for_the_fastgan_family()
     {
-        using var data = Data();
+        using var data = GanTrainerTests.Data(12, 32);
         using var straight = new GanTrainer(Tiny, data, options: Options);
         straight.Train(6);
 
@@ -66,9 +51,9 @@ public class FewShotTrainingTests
         resumed.Train(3);
 
         Assert.Equal(6, resumed.Iteration);
-        Assert.True(SameState(straight.Generator.Module, resumed.Generator.Module), "G");
-        Assert.True(SameState(straight.Discriminator.Module, resumed.Discriminator.Module), "D");
-        Assert.True(SameState(straight.EmaGenerator!.Module, resumed.EmaGenerator!.Module), "G_ema");
+        Assert.True(GanTrainerTests.SameState(straight.Generator.Module, resumed.Generator.Module), "G");
+        Assert.True(GanTrainerTests.SameState(straight.Discriminator.Module, resumed.Discriminator.Module), "D");
+        Assert.True(GanTrainerTests.SameState(straight.EmaGenerator!.Module, resumed.EmaGenerator!.Module), "G_ema");
         Assert.Equal(straight.LatestProgress, resumed.LatestProgress);
     }
 }

@@ -31,7 +31,7 @@ public class GanTrainerTests
     private static Dictionary<string, Tensor> Snapshot(nn.Module m) =>
         m.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone());
 
-    private static bool SameState(nn.Module a, nn.Module b)
+    internal static bool SameState(nn.Module a, nn.Module b)
     {
         var sa = a.state_dict();
         var sb = b.state_dict();
