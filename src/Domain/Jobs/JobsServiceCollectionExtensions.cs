@@ -37,6 +37,7 @@ public static class JobsServiceCollectionExtensions
         var worker = WorkerSettings.From(configuration);
         services.AddSingleton(scheduling);
         services.AddSingleton(worker);
+        services.AddSingleton(RetentionSettings.From(configuration));
         services.AddSingleton(TimeProvider.System);
         services.AddScoped<RunScheduler>();
         services.AddTransient<TrainingJob>();
