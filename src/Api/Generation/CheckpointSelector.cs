@@ -17,6 +17,10 @@ public readonly record struct CheckpointSelector
 
     public static readonly string Expected = $"a kept checkpoint's iteration (a whole number), \"{LatestWord}\" or \"{BestWord}\"";
 
+    /// <summary>What the OpenAPI document says of the field and the query parameter.</summary>
+    public static readonly string Description =
+        $"The checkpoint: {Expected}. Without it, a run that has ended uses its best (else its latest), a running one its latest.";
+
     private CheckpointSelector(long? iteration, string? word, string? invalid) => (Iteration, Word, Invalid) = (iteration, word, invalid);
 
     /// <summary>The iteration asked for by number.</summary>
@@ -64,7 +68,7 @@ public readonly record struct CheckpointSelector
                 case JsonTokenType.Number:
                     return reader.TryGetInt64(out var iteration) && iteration >= 0
                         ? Number(iteration)
-                        : new CheckpointSelector(null, null, Encoding(ref reader));
+                        : new CheckpointSelector(null, null, RawText(ref reader));
                 case JsonTokenType.String:
                     return Parse(reader.GetString()!);
                 default:
@@ -73,7 +77,7 @@ public readonly record struct CheckpointSelector
             }
         }
 
-        private static string Encoding(ref Utf8JsonReader reader) => System.Text.Encoding.UTF8.GetString(reader.ValueSpan);
+        private static string RawText(ref Utf8JsonReader reader) => System.Text.Encoding.UTF8.GetString(reader.ValueSpan);
 
         public override void Write(Utf8JsonWriter writer, CheckpointSelector value, JsonSerializerOptions options)
         {

@@ -64,7 +64,7 @@ public static class OpenApiExtensions
     {
         schema.Type = null;
         schema.Properties?.Clear();
-        schema.Description = $"The checkpoint: {CheckpointSelector.Expected}. Without it, a run that has ended uses its best (else its latest), a running one its latest.";
+        schema.Description = CheckpointSelector.Description;
         schema.OneOf =
         [
             new OpenApiSchema { Type = JsonSchemaType.Integer, Format = "int64", Minimum = "0" },
@@ -83,7 +83,7 @@ public static class OpenApiExtensions
         ["autoCrop"] = ("Crop to the drawing plus a margin, dropping the table around a photographed sheet (default true).", "true"),
         ["fit"] = ("How a non-square image becomes square: pad, crop or stretch (default pad).", "pad"),
         ["invert"] = ("White strokes on black (default false).", "false"),
-        ["iteration"] = ($"The checkpoint: {CheckpointSelector.Expected}. Without it, a run that has ended uses its best (else its latest), a running one its latest.", CheckpointSelector.BestWord),
+        ["iteration"] = (CheckpointSelector.Description, CheckpointSelector.BestWord),
     };
 
     private static void DescribeQueryParameters(OpenApiOperation operation)
