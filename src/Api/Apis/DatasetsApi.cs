@@ -85,7 +85,7 @@ public static class DatasetsApi
 
         var userId = caller.UserId();
         var quota = await db.Users.Where(user => user.Id == userId).Select(user => user.StorageQuotaBytes).SingleAsync(cancellationToken);
-        var used = await db.Datasets.Where(d => d.OwnerId == userId).SumAsync(d => (long?)d.StorageBytes, cancellationToken) ?? 0;
+        var used = (await StorageUsage.OfUserAsync(db, userId, cancellationToken)).TotalBytes;
 
         var dataset = new Dataset { OwnerId = userId, Name = name };
         var blobPrefix = $"datasets/{dataset.Id}/";
@@ -115,7 +115,7 @@ public static class DatasetsApi
                     if (used + dataset.StorageBytes + image.Png.Length > quota)
                         return Problems.Of(StatusCodes.Status413PayloadTooLarge,
                             $"Storage quota exceeded: you use {Megabytes(used)} of {Megabytes(quota)}, and this upload needs more than " +
-                            $"{Megabytes(quota - used)}. Delete a dataset or ask an admin for a larger quota. Nothing was stored.");
+                            $"{Megabytes(quota - used)}. Delete a dataset or a run (kept checkpoints count too), or ask an admin for a larger quota. Nothing was stored.");
                     firstWithPixels[image.PixelHash] = image.FileName;
 
                     var stored = new DatasetImage

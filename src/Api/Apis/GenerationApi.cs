@@ -28,8 +28,9 @@ public static class GenerationApi
         var runs = app.MapGroup("/api/runs").WithTags("Generation").RequireAuthorization();
 
         runs.MapPost("/{id:guid}/generate", GenerateAsync)
-            .WithSummary("Generates images from a kept checkpoint (the latest by default): a PNG grid, or a zip of single PNGs.")
+            .WithSummary("Generates images from a kept checkpoint: a PNG grid, or a zip of single PNGs.")
             .WithDescription("The same run, checkpoint, seed, count, truncation and label give the same pixels. `seed` defaults to 0. " +
+                             IterationDocs +
                              "`truncation` (0 < t <= 4) redraws latent entries beyond ±t: smaller gives more typical, less varied images. " +
                              "`label` picks the class of a conditional run. Works while the run trains. Response headers: " +
                              "X-Checkpoint-Iteration, X-Seed, X-Generator-Cache (hit or miss), Server-Timing (cache, queue, forward, encode).")
@@ -38,19 +39,20 @@ public static class GenerationApi
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
-            .WithExamples(request: new GenerateRequest(64, 42, null, 0.8, null, "grid"));
+            .WithExamples(request: new GenerateRequest(64, 42, CheckpointSelector.Best, 0.8, null, "grid"));
         runs.MapPost("/{id:guid}/interpolate", InterpolateAsync)
             .WithSummary("An animated GIF that walks the great circle between two seeds' latents.")
-            .WithDescription("`steps` frames (2 to the configured cap, 120 by default), ends included, `frameMilliseconds` each (default 80).")
+            .WithDescription("`steps` frames (2 to the configured cap, 120 by default), ends included, `frameMilliseconds` each (default 80). " +
+                             IterationDocs + " The response carries X-Checkpoint-Iteration.")
             .Accepts<InterpolateRequest>("application/json")
             .ProducesImage("image/gif")
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
-            .WithExamples(request: new InterpolateRequest(1, 2, 24, null, null, null, 80));
+            .WithExamples(request: new InterpolateRequest(1, 2, 24, CheckpointSelector.Latest, null, null, 80));
         runs.MapGet("/{id:guid}/export", ExportAsync)
-            .WithSummary("The generator of a kept checkpoint (the latest by default) on its own: a zip of generator.bin and config.json.")
-            .WithDescription("generator.bin holds the sampling generator's weights (the EMA generator when the run kept one) in TorchSharp's " +
+            .WithSummary("The generator of a kept checkpoint on its own: a zip of generator.bin and config.json.")
+            .WithDescription(IterationDocs + " generator.bin holds the sampling generator's weights (the EMA generator when the run kept one) in TorchSharp's " +
                              "Module.save format; config.json holds the config that rebuilds the network, the iteration and a SHA-256. " +
                              "`dotnet run --project src/Worker -- generate --checkpoint export.zip ...` reads it.")
             .Produces(StatusCodes.Status200OK, typeof(Stream), "application/zip")
@@ -61,6 +63,13 @@ public static class GenerationApi
     }
 
     private const int MinFrameMilliseconds = 20, MaxFrameMilliseconds = 5000;
+
+    private const string IterationDocs =
+        "`iteration` is a kept checkpoint's iteration (see GET /api/runs/{id}/checkpoints), \"latest\" or \"best\" (the run's `best`: " +
+        "the lowest SWD among evaluations that do not copy the training set). Without it, a run that has ended (completed, " +
+        "cancelled or failed) uses its best, falling back to its latest when it has none, and a run still training uses its latest. " +
+        "X-Checkpoint-Iteration names the checkpoint used. Another value is a 400 naming `iteration`; \"best\" before the first " +
+        "evaluation, or any value before the first checkpoint, is a 409.";
 
     public static async Task<IResult> GenerateAsync(
         Guid id, GenerateRequest request, HttpContext http, ClaimsPrincipal caller, GanDbContext db, GeneratorCache cache,
@@ -76,7 +85,7 @@ public static class GenerationApi
         CheckLatentOptions(config, request.Truncation, request.Label, errors);
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
 
-        var (checkpoint, problem) = await FindCheckpointAsync(db, id, request.Iteration, cancellationToken);
+        var (checkpoint, problem) = await FindCheckpointAsync(db, run, request.Iteration, cancellationToken);
         if (checkpoint is null) return problem!;
         var seed = request.Seed ?? 0;
         var count = request.Count ?? 16;
@@ -113,7 +122,7 @@ public static class GenerationApi
         CheckLatentOptions(config, request.Truncation, request.Label, errors);
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
 
-        var (checkpoint, problem) = await FindCheckpointAsync(db, id, request.Iteration, cancellationToken);
+        var (checkpoint, problem) = await FindCheckpointAsync(db, run, request.Iteration, cancellationToken);
         if (checkpoint is null) return problem!;
         var timing = new ServerTiming();
         using var lease = await AcquireAsync(cache, checkpoint, cancellationToken);
@@ -138,11 +147,12 @@ public static class GenerationApi
     }
 
     public static async Task<IResult> ExportAsync(
-        Guid id, long? iteration, ClaimsPrincipal caller, GanDbContext db, IBlobStore blobs, CancellationToken cancellationToken)
+        Guid id, string? iteration, ClaimsPrincipal caller, GanDbContext db, IBlobStore blobs, CancellationToken cancellationToken)
     {
         var run = await RunsApi.FindAsync(db, caller.UserId(), id, cancellationToken);
         if (run is null) return Problems.NotFound("run");
-        var (checkpoint, problem) = await FindCheckpointAsync(db, id, iteration, cancellationToken);
+        var selector = iteration is null ? (CheckpointSelector?)null : CheckpointSelector.Parse(iteration);
+        var (checkpoint, problem) = await FindCheckpointAsync(db, run, selector, cancellationToken);
         if (checkpoint is null) return problem!;
         await using var stream = await blobs.OpenReadAsync(checkpoint.BlobKey, cancellationToken);
         if (stream is null) return MissingCheckpoint(checkpoint);
@@ -167,23 +177,37 @@ public static class GenerationApi
         }
     }
 
-    /// <summary>The kept checkpoint at <paramref name="iteration"/>, or the latest; a 400 naming the kept ones, or a 409 when none is kept yet.</summary>
+    /// <summary>
+    /// The kept checkpoint that <paramref name="asked"/> names, or the run's default (<see cref="CheckpointSelector.DefaultFor"/>);
+    /// a 400 naming `iteration` for a bad value or one not kept (with the kept ones), a 409 when there is no checkpoint or no best yet.
+    /// </summary>
     private static async Task<(RunCheckpoint? Checkpoint, IResult? Problem)> FindCheckpointAsync(
-        GanDbContext db, Guid runId, long? iteration, CancellationToken cancellationToken)
+        GanDbContext db, Run run, CheckpointSelector? asked, CancellationToken cancellationToken)
     {
-        var kept = db.RunCheckpoints.AsNoTracking().Where(c => c.RunId == runId);
-        var checkpoint = iteration is { } wanted
-            ? await kept.FirstOrDefaultAsync(c => c.Iteration == wanted, cancellationToken)
-            : await kept.OrderByDescending(c => c.Iteration).FirstOrDefaultAsync(cancellationToken);
+        if (asked is { Invalid: { } invalid })
+            return (null, IterationProblem($"must be {CheckpointSelector.Expected}, not {invalid}"));
+        var kept = db.RunCheckpoints.AsNoTracking().Where(c => c.RunId == run.Id);
+        var best = run.BestIteration is { } bestIteration ? await kept.FirstOrDefaultAsync(c => c.Iteration == bestIteration, cancellationToken) : null;
+        var selector = asked ?? CheckpointSelector.DefaultFor(run, hasKeptBest: best is not null);
+        var checkpoint = selector switch
+        {
+            { Iteration: { } wanted } => await kept.FirstOrDefaultAsync(c => c.Iteration == wanted, cancellationToken),
+            { Word: CheckpointSelector.BestWord } => best,
+            _ => await kept.OrderByDescending(c => c.Iteration).FirstOrDefaultAsync(cancellationToken),
+        };
         if (checkpoint is not null) return (checkpoint, null);
         var iterations = await kept.OrderBy(c => c.Iteration).Select(c => c.Iteration).ToListAsync(cancellationToken);
         if (iterations.Count == 0)
             return (null, Problems.Of(StatusCodes.Status409Conflict, "The run has no checkpoint yet. The first is written after checkpointEvery iterations."));
-        return (null, TypedResults.ValidationProblem(new Dictionary<string, string[]>
-        {
-            ["iteration"] = [$"no checkpoint at {iteration}; kept: {string.Join(", ", iterations)}"],
-        }));
+        if (selector.Word == CheckpointSelector.BestWord)
+            return (null, Problems.Of(StatusCodes.Status409Conflict, run.BestIteration is null
+                ? "The run has no best checkpoint yet: the first evaluation (every evaluateEvery iterations) picks one. Ask for \"latest\" or a kept iteration."
+                : $"The best checkpoint (iteration {run.BestIteration}) is no longer kept."));
+        return (null, IterationProblem($"no checkpoint at {selector}; kept: {string.Join(", ", iterations)}"));
     }
+
+    private static ValidationProblem IterationProblem(string error) =>
+        TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["iteration"] = [error] });
 
     private static async Task<GeneratorCache.Lease?> AcquireAsync(GeneratorCache cache, RunCheckpoint checkpoint, CancellationToken cancellationToken)
     {
@@ -234,8 +258,8 @@ public static class GenerationApi
     }
 }
 
-/// <summary>count: 1 to the cap (256 by default), default 16. seed: default 0. iteration: a kept checkpoint, default the latest. format: grid or zip.</summary>
-public sealed record GenerateRequest(int? Count, long? Seed, long? Iteration, double? Truncation, int? Label, string? Format);
+/// <summary>count: 1 to the cap (256 by default), default 16. seed: default 0. iteration: a kept checkpoint's iteration, "latest" or "best" (see <see cref="CheckpointSelector"/>). format: grid or zip.</summary>
+public sealed record GenerateRequest(int? Count, long? Seed, CheckpointSelector? Iteration, double? Truncation, int? Label, string? Format);
 
 /// <summary>steps: frames, 2 to the cap (120 by default), default 16. frameMilliseconds: 20 to 5000, default 80.</summary>
-public sealed record InterpolateRequest(long SeedFrom, long SeedTo, int? Steps, long? Iteration, double? Truncation, int? Label, int? FrameMilliseconds);
+public sealed record InterpolateRequest(long SeedFrom, long SeedTo, int? Steps, CheckpointSelector? Iteration, double? Truncation, int? Label, int? FrameMilliseconds);

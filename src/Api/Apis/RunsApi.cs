@@ -45,7 +45,10 @@ public static class RunsApi
             .WithExamples(request: new CreateRunRequest(ExampleDatasetId, "sketches, small-data", "small-data",
                 new JsonObject { ["resolution"] = 64, ["iterations"] = 5000, ["sampleEvery"] = 250 }), response: ExampleRun, responseStatus: StatusCodes.Status202Accepted);
         runs.MapGet("/", ListRunsAsync).WithSummary("Your runs, newest first.").WithExamples(response: new[] { ExampleRun });
-        runs.MapGet("/{id:guid}", GetRunAsync).WithSummary("One of your runs: status, progress, latest losses and metrics, diagnoses.")
+        runs.MapGet("/{id:guid}", GetRunAsync).WithSummary("One of your runs: status, progress, latest losses and metrics, the best checkpoint, diagnoses.")
+            .WithDescription("`best` is the evaluation with the lowest SWD whose samples do not copy the training set (nearest-neighbour " +
+                             "ratio at least 0.5 and at most 10% near copies), null before the first evaluation; a finished run " +
+                             "generates from it by default. The `stalled` diagnosis says when SWD has stopped beating it.")
             .WithExamples(response: ExampleRun);
         runs.MapPost("/{id:guid}/cancel", CancelRunAsync)
             .WithSummary("Cancels a run: it stops at the next step boundary, its checkpoints kept.")
@@ -81,6 +84,7 @@ public static class RunsApi
         1500, 5000, 190.5, 588, new DateTime(2026, 11, 28, 10, 10, 0, DateTimeKind.Utc),
         new LatestResponse(1.21, 0.98, 0.64, 0.31, 0.42, 0),
         new RunMetricsResponse(1500, 46.6, 22.7, 0.116, 0.036, 1.22),
+        new BestResponse(1000, 41.3, 0.121),
         [], null, new JsonObject { ["resolution"] = 64, ["iterations"] = 5000 },
         new DateTime(2026, 11, 28, 10, 0, 0, DateTimeKind.Utc), new DateTime(2026, 11, 28, 10, 0, 1, DateTimeKind.Utc), null,
         null, null, 1000);
@@ -399,6 +403,7 @@ public static class RunsApi
         run.EtaSeconds is { } eta && run.Status == RunStatus.Running ? run.UpdatedAt.AddSeconds(eta) : null,
         run.LossD is null && run.DReal is null ? null : new LatestResponse(run.LossD, run.LossG, run.DReal, run.DFake, run.AugmentP, run.SkippedSteps),
         run.EvaluatedIteration is null ? null : new RunMetricsResponse(run.EvaluatedIteration.Value, run.Swd, run.SwdRealFloor, run.Diversity, run.RealDiversity, run.NearestNeighbourRatio),
+        run.BestIteration is { } best ? new BestResponse(best, run.BestSwd, run.BestDiversity) : null,
         Diagnoses(run.DiagnosticsJson), run.Error, JsonNode.Parse(run.ConfigJson)!.AsObject(),
         run.CreatedAt, run.StartedAt, run.FinishedAt, run.ParentRunId, run.ParentIteration, run.CheckpointIteration);
 }
@@ -409,7 +414,7 @@ public sealed record ForkRunRequest(long FromIteration, JsonObject? Config);
 
 public sealed record RunResponse(
     Guid Id, Guid DatasetId, string Name, string Preset, string Status, long Iteration, long TotalIterations,
-    double? ImagesPerSecond, double? EtaSeconds, DateTime? Eta, LatestResponse? Latest, RunMetricsResponse? Metrics,
+    double? ImagesPerSecond, double? EtaSeconds, DateTime? Eta, LatestResponse? Latest, RunMetricsResponse? Metrics, BestResponse? Best,
     IReadOnlyList<DiagnosisResponse> Diagnostics, string? Error, JsonObject Config,
     DateTime CreatedAt, DateTime? StartedAt, DateTime? FinishedAt, Guid? ParentRunId, long? ParentIteration, long? CheckpointIteration);
 
@@ -417,6 +422,12 @@ public sealed record LatestResponse(double? LossD, double? LossG, double? DReal,
 
 /// <summary>The latest evaluation: SWD (x 1e3) and its real-vs-real floor, MS-SSIM diversity (lower = more varied) and the real set's, nearest-neighbour ratio (below 1 = closer to the training images than they are to each other).</summary>
 public sealed record RunMetricsResponse(long Iteration, double? Swd, double? SwdRealFloor, double? Diversity, double? RealDiversity, double? NearestNeighbour);
+
+/// <summary>
+/// The best evaluation so far: the lowest SWD among evaluations whose samples do not copy the training set, with a kept
+/// checkpoint at its iteration (`iteration: "best"` on generate, interpolate and export). Null before the first evaluation.
+/// </summary>
+public sealed record BestResponse(long Iteration, double? Swd, double? Diversity);
 
 public sealed record DiagnosisResponse(string Code, long Iteration, string Message, string Suggestion);
 

@@ -29,7 +29,7 @@ public static class UsersApi
 
         app.MapGet("/api/me", GetMeAsync).WithTags("Users").RequireAuthorization()
             .WithSummary("Who the key belongs to, with usage and quotas.")
-            .WithExamples(response: new MeResponse(ExampleUserId, "ada", false, new UsageResponse(3_466_980, 0), new QuotasResponse(2, 2048L << 20)));
+            .WithExamples(response: new MeResponse(ExampleUserId, "ada", false, new UsageResponse(33_146_980, 0, 3_466_980, 29_680_000), new QuotasResponse(2, 2048L << 20)));
         return app;
     }
 
@@ -94,10 +94,10 @@ public static class UsersApi
     {
         var userId = caller.UserId();
         var user = await db.Users.SingleAsync(u => u.Id == userId, cancellationToken);
-        var storageBytes = await db.Datasets.Where(d => d.OwnerId == userId).SumAsync(d => (long?)d.StorageBytes, cancellationToken) ?? 0;
+        var storage = await StorageUsage.OfUserAsync(db, userId, cancellationToken);
         var runningRuns = await db.Runs.CountAsync(r => r.OwnerId == userId && (r.Status == RunStatus.Queued || r.Status == RunStatus.Running), cancellationToken);
         return TypedResults.Ok(new MeResponse(user.Id, user.Name, user.IsAdmin,
-            new UsageResponse(storageBytes, runningRuns),
+            new UsageResponse(storage.TotalBytes, runningRuns, storage.DatasetBytes, storage.CheckpointBytes),
             new QuotasResponse(user.MaxConcurrentRuns, user.StorageQuotaBytes)));
     }
 }
@@ -110,6 +110,7 @@ public sealed record UserResponse(Guid Id, string Name, bool IsAdmin, int MaxCon
 
 public sealed record MeResponse(Guid Id, string Name, bool IsAdmin, UsageResponse Usage, QuotasResponse Quotas);
 
-public sealed record UsageResponse(long StorageBytes, int RunningRuns);
+/// <summary>storageBytes is what counts against the quota: datasetBytes (stored images) plus checkpointBytes (the runs' kept checkpoints).</summary>
+public sealed record UsageResponse(long StorageBytes, int RunningRuns, long DatasetBytes, long CheckpointBytes);
 
 public sealed record QuotasResponse(int MaxConcurrentRuns, long StorageQuotaBytes);

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using GanService.Api.Auth;
+using GanService.Api.Generation;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
 
@@ -50,7 +51,26 @@ public static class OpenApiExtensions
                 DescribeQueryParameters(operation);
                 return Task.CompletedTask;
             });
+            options.AddSchemaTransformer((schema, context, _) =>
+            {
+                // Its converter takes any JSON value (so that a bad one is a 400 naming the field); say what it means.
+                if (context.JsonTypeInfo.Type == typeof(CheckpointSelector) || context.JsonTypeInfo.Type == typeof(CheckpointSelector?))
+                    DescribeCheckpointSelector(schema);
+                return Task.CompletedTask;
+            });
         });
+
+    private static void DescribeCheckpointSelector(OpenApiSchema schema)
+    {
+        schema.Type = null;
+        schema.Properties?.Clear();
+        schema.Description = CheckpointSelector.Description;
+        schema.OneOf =
+        [
+            new OpenApiSchema { Type = JsonSchemaType.Integer, Format = "int64", Minimum = "0" },
+            new OpenApiSchema { Type = JsonSchemaType.String, Enum = [JsonValue.Create(CheckpointSelector.LatestWord)!, JsonValue.Create(CheckpointSelector.BestWord)!] },
+        ];
+    }
 
     /// The query parameters are taken as text (so that a bad value gets a clear 400); this says what they mean.
     private static readonly Dictionary<string, (string Description, string Example)> QueryParameters = new()
@@ -63,6 +83,7 @@ public static class OpenApiExtensions
         ["autoCrop"] = ("Crop to the drawing plus a margin, dropping the table around a photographed sheet (default true).", "true"),
         ["fit"] = ("How a non-square image becomes square: pad, crop or stretch (default pad).", "pad"),
         ["invert"] = ("White strokes on black (default false).", "false"),
+        ["iteration"] = (CheckpointSelector.Description, CheckpointSelector.BestWord),
     };
 
     private static void DescribeQueryParameters(OpenApiOperation operation)

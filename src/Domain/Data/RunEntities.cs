@@ -79,6 +79,12 @@ public sealed class Run
     public long? CheckpointIteration { get; set; }
     public string? CheckpointKey { get; set; }
 
+    /// The best evaluation so far (lowest SWD among those that do not copy the training set; see BestCheckpoint), written
+    /// with a committed checkpoint at that iteration, so generation can always use it. Null before the first evaluation.
+    public long? BestIteration { get; set; }
+    public double? BestSwd { get; set; }
+    public double? BestDiversity { get; set; }
+
     /// Forks start from another run's checkpoint.
     public Guid? ParentRunId { get; set; }
     public long? ParentIteration { get; set; }

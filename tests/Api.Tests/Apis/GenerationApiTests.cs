@@ -7,6 +7,8 @@ using GanService.Domain.Data;
 using GanService.Domain.Gan.Data;
 using GanService.Domain.Gan.Generation;
 using GanService.Domain.Imaging;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using SkiaSharp;
 using static GanService.Api.Tests.Infrastructure.RunHelpers;
 
@@ -137,6 +139,12 @@ public abstract class GenerationApiTests<TFactory>(TFactory factory) where TFact
     [InlineData("generate", """{"truncation":0}""", "truncation")]
     [InlineData("generate", """{"label":1}""", "label")]
     [InlineData("generate", """{"iteration":30}""", "iteration")]
+    [InlineData("generate", """{"iteration":"newest"}""", "iteration")]
+    [InlineData("generate", """{"iteration":-1}""", "iteration")]
+    [InlineData("generate", """{"iteration":2.5}""", "iteration")]
+    [InlineData("generate", """{"iteration":true}""", "iteration")]
+    [InlineData("generate", """{"iteration":{"at":20}}""", "iteration")]
+    [InlineData("interpolate", """{"seedFrom":1,"seedTo":2,"iteration":"first"}""", "iteration")]
     [InlineData("interpolate", """{"seedFrom":1,"seedTo":2,"steps":100000}""", "steps")]
     [InlineData("interpolate", """{"seedFrom":1,"seedTo":2,"steps":1}""", "steps")]
     [InlineData("interpolate", """{"seedFrom":1,"seedTo":2,"frameMilliseconds":1}""", "frameMilliseconds")]
@@ -148,6 +156,72 @@ public abstract class GenerationApiTests<TFactory>(TFactory factory) where TFact
 
         var problem = await response.AssertProblemAsync(HttpStatusCode.BadRequest);
         Assert.True(problem.GetProperty("errors").TryGetProperty(field, out _), problem.ToString());
+    }
+
+    [Theory]
+    [InlineData("first")]
+    [InlineData("-3")]
+    [InlineData("30")]
+    public async Task A_bad_export_iteration_is_a_400_that_names_the_field(string iteration)
+    {
+        var (client, runId) = await FinishedRunAsync();
+
+        var problem = await (await client.GetAsync($"/api/runs/{runId}/export?iteration={iteration}")).AssertProblemAsync(HttpStatusCode.BadRequest);
+
+        Assert.True(problem.GetProperty("errors").TryGetProperty("iteration", out _), problem.ToString());
+    }
+
+    /// A copy of the finished run (the same checkpoints at 20 and 40) as the training loop writes it, its best at 20 or none.
+    private async Task<Guid> CopyAsync(Guid runId, string status, long? best)
+    {
+        await using var scope = factory.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<GanDbContext>();
+        var source = await db.Runs.AsNoTracking().SingleAsync(r => r.Id == runId);
+        var checkpoints = await db.RunCheckpoints.AsNoTracking().Where(c => c.RunId == runId).ToListAsync();
+        var copy = await RunRows.InsertAsync(factory, source.OwnerId, source.DatasetId, r =>
+            (r.ConfigJson, r.Status, r.CheckpointIteration, r.BestIteration, r.BestSwd, r.BestDiversity) = (source.ConfigJson, status, 40, best, best is null ? null : 30.5, best is null ? null : 0.2));
+        db.RunCheckpoints.AddRange(checkpoints.Select(c => new RunCheckpoint { RunId = copy.Id, Iteration = c.Iteration, BlobKey = c.BlobKey, SizeBytes = c.SizeBytes }));
+        await db.SaveChangesAsync();
+        return copy.Id;
+    }
+
+    [Fact]
+    public async Task Iteration_is_a_number_latest_or_best_and_without_it_an_ended_run_uses_its_best()
+    {
+        var (client, runId) = await FinishedRunAsync();
+        var completed = await CopyAsync(runId, RunStatus.Completed, best: 20);
+        var cancelled = await CopyAsync(runId, RunStatus.Cancelled, best: 20);
+        var running = await CopyAsync(runId, RunStatus.Running, best: 20);
+        var noBest = await CopyAsync(runId, RunStatus.Completed, best: null);
+        async Task<string> UsedAsync(Guid id, object body)
+        {
+            var response = await client.PostAsJsonAsync($"/api/runs/{id}/generate", body);
+            await BytesAsync(response, "image/png");
+            return Header(response, "X-Checkpoint-Iteration");
+        }
+
+        Assert.Equal("20", await UsedAsync(completed, new { count = 1 }));
+        Assert.Equal("20", await UsedAsync(cancelled, new { count = 1 }));
+        Assert.Equal("40", await UsedAsync(running, new { count = 1 })); // while it trains, its latest
+        Assert.Equal("40", await UsedAsync(noBest, new { count = 1 }));  // no best: its latest
+        Assert.Equal("40", await UsedAsync(completed, new { count = 1, iteration = "latest" }));
+        Assert.Equal("20", await UsedAsync(running, new { count = 1, iteration = "best" }));
+        Assert.Equal("40", await UsedAsync(completed, new { count = 1, iteration = 40 }));
+        Assert.Equal("20", await UsedAsync(completed, new { count = 1, iteration = "20" }));
+        var none = await client.PostAsJsonAsync($"/api/runs/{noBest}/generate", new { count = 1, iteration = "best" });
+        Assert.Contains("no best checkpoint yet", (await none.AssertProblemAsync(HttpStatusCode.Conflict)).GetProperty("detail").GetString());
+
+        var gif = await client.PostAsJsonAsync($"/api/runs/{completed}/interpolate", new { seedFrom = 1, seedTo = 2, steps = 2 });
+        await BytesAsync(gif, "image/gif");
+        Assert.Equal("20", Header(gif, "X-Checkpoint-Iteration"));
+        using (var export = LoadedGenerator.Load(new MemoryStream(await BytesAsync(await client.GetAsync($"/api/runs/{completed}/export"), "application/zip"))))
+            Assert.Equal(20, export.Iteration);
+        using (var export = LoadedGenerator.Load(new MemoryStream(await BytesAsync(await client.GetAsync($"/api/runs/{completed}/export?iteration=latest"), "application/zip"))))
+            Assert.Equal(40, export.Iteration);
+
+        var best = (await GetRunAsync(client, completed)).GetProperty("best");
+        Assert.Equal((20L, 30.5, 0.2), (best.GetProperty("iteration").GetInt64(), best.GetProperty("swd").GetDouble(), best.GetProperty("diversity").GetDouble()));
+        Assert.Equal(JsonValueKind.Null, (await GetRunAsync(client, noBest)).GetProperty("best").ValueKind);
     }
 
     [Fact]

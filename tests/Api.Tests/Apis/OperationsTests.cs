@@ -49,6 +49,10 @@ public sealed class OperationsTests(SqliteApiFactory factory) : IClassFixture<Sq
         foreach (var route in routes) Assert.True(paths.TryGetProperty(route, out _), $"{route} is missing from the OpenAPI document");
 
         Assert.True(document.GetProperty("components").GetProperty("securitySchemes").TryGetProperty("ApiKey", out _));
+        // `iteration` of generate and interpolate: a number, "latest" or "best".
+        var selector = document.GetProperty("components").GetProperty("schemas").GetProperty("CheckpointSelector").GetProperty("oneOf");
+        Assert.Equal("integer", selector[0].GetProperty("type").GetString());
+        Assert.Equal(["latest", "best"], selector[1].GetProperty("enum").EnumerateArray().Select(e => e.GetString()));
         var upload = paths.GetProperty("/api/datasets").GetProperty("post");
         Assert.True(upload.GetProperty("requestBody").GetProperty("content").TryGetProperty("multipart/form-data", out _));
         Assert.True(upload.GetProperty("responses").GetProperty("201").GetProperty("content").GetProperty("application/json").TryGetProperty("example", out _));

@@ -57,6 +57,26 @@ public sealed record DiagnosticsOptions
     /// <summary>The episode ends when the ratio is back at or above this.</summary>
     public double MemorisationClearRatio { get; init; } = 0.6;
 
+    // The best checkpoint (see Training.BestCheckpoint): an evaluation whose samples copy the training set never counts
+    // as best. Copying is the memorisation rule's MemorisationRatio on the mean, or this share of near copies.
+    /// <summary>
+    /// A checkpoint with more than this share of near copies (NnResult.CopyFraction: generated pictures closer to some
+    /// training picture than half the training pictures' own nearest-neighbour distance) never counts as best. The mean
+    /// ratio alone misses a generator that reproduces a few drawings outright while the rest are new; 0.1 leaves room for
+    /// drawings that are near duplicates of each other in the training set, whose neighbourhood a healthy generator
+    /// visits too. A design choice, not a measured figure.
+    /// </summary>
+    public double BestMaxCopyFraction { get; init; } = 0.1;
+
+    // stalled: SWD has not beaten the best for a while.
+    /// <summary>Evaluations after the best one that did not beat it, at least, before the run counts as stalled.</summary>
+    public int StallEvaluations { get; init; } = 4;
+    /// <summary>
+    /// And the iterations since the best at least this share of the best's own iteration: a run that needed 3000
+    /// iterations to reach its best gets 1500 more before it is called stalled, so early noise is not a plateau.
+    /// </summary>
+    public double StallShare { get; init; } = 0.5;
+
     // augmentation-leaking: adaptive p stuck high.
     /// <summary>p at or above this counts as high.</summary>
     public double AugmentHighP { get; init; } = 0.8;

@@ -16,9 +16,12 @@ namespace GanService.Domain.Gan.Diagnosis;
 /// <item><term>memorisation</term><description>nearest-neighbour ratio &lt; 0.5; clears at 0.6.</description></item>
 /// <item><term>augmentation-leaking</term><description>adaptive p &gt;= 0.8 on every snapshot for 2000+ iterations
 /// (3+ snapshots); clears below 0.7.</description></item>
+/// <item><term>stalled</term><description>read from the run's <see cref="Training.BestCheckpoint"/> by
+/// <see cref="Stalled"/>, not by <see cref="Observe"/>: no better SWD for 4+ evaluations and half the best's iteration
+/// again; a new best ends it.</description></item>
 /// </list>
 /// </summary>
-public sealed class GanDiagnostics
+public sealed partial class GanDiagnostics
 {
     private readonly DiagnosticsOptions _o;
     private long? _lastIteration;
@@ -47,7 +50,7 @@ public sealed class GanDiagnostics
         return found;
     }
 
-    /// <summary>True while the problem with this code is going on (after it was reported and before it cleared).</summary>
+    /// <summary>True while the problem with this code is going on (after it was reported and before it cleared); the rules of <see cref="Observe"/> only.</summary>
     public bool IsActive(string code) => code switch
     {
         DiagnosisCodes.DOverpowering => _overpower.Active,

@@ -59,4 +59,5 @@ public static class DiagnosisCodes
     public const string Divergence = "divergence";
     public const string Memorisation = "memorisation";
     public const string AugmentationLeaking = "augmentation-leaking";
+    public const string Stalled = "stalled";
 }

@@ -157,6 +157,15 @@ namespace GanService.Domain.Data.Migrations.Postgres
                     b.Property<double?>("AugmentP")
                         .HasColumnType("double precision");
 
+                    b.Property<double?>("BestDiversity")
+                        .HasColumnType("double precision");
+
+                    b.Property<long?>("BestIteration")
+                        .HasColumnType("bigint");
+
+                    b.Property<double?>("BestSwd")
+                        .HasColumnType("double precision");
+
                     b.Property<bool>("CancelRequested")
                         .HasColumnType("boolean");
 

@@ -152,6 +152,15 @@ namespace GanService.Domain.Data.Migrations.Sqlite
                     b.Property<double?>("AugmentP")
                         .HasColumnType("REAL");
 
+                    b.Property<double?>("BestDiversity")
+                        .HasColumnType("REAL");
+
+                    b.Property<long?>("BestIteration")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<double?>("BestSwd")
+                        .HasColumnType("REAL");
+
                     b.Property<bool>("CancelRequested")
                         .HasColumnType("INTEGER");
 
