@@ -22,6 +22,7 @@ internal sealed class RunTrainingSink(
     RunClaim claim,
     LeaseKeeper lease,
     TrainingSession session,
+    RetentionSettings retention,
     CancellationToken shutdown) : ITrainingSink
 {
     public static readonly TrainingStop LeaseLost = new("lease lost", StopEnding.None);
@@ -121,8 +122,13 @@ internal sealed class RunTrainingSink(
                 db.RunCheckpoints.Add(new RunCheckpoint { RunId = claim.RunId, Iteration = iteration, BlobKey = key, SizeBytes = size, Attempt = claim.Attempt, CreatedAt = now });
                 await db.SaveChangesAsync(Token);
             }
+            // The best so far always has a checkpoint (the session writes one for every new best), so it is saved with one.
+            if (updated == 1 && session.Best.Best is { } best && best.Iteration <= iteration)
+                await BestCheckpointStore.SaveAsync(db, claim.RunId, claim.Attempt, best, Token);
             return updated;
         }, Token);
+        await using (var scope = scopes.CreateAsyncScope())
+            await CheckpointRetention.ApplyAsync(scope.ServiceProvider.GetRequiredService<GanDbContext>(), blobs, claim.RunId, retention, Token);
     }
 
     /// <summary>The metric rows since the last flush, with the lease-fenced progress update of the run row.</summary>

@@ -23,6 +23,7 @@ public sealed class TrainingJob(
     IBlobStore blobs,
     SchedulingSettings scheduling,
     TrainingDataCache dataCache,
+    RetentionSettings retention,
     TimeProvider time,
     ILogger<TrainingJob> logger)
 {
@@ -127,11 +128,12 @@ public sealed class TrainingJob(
         using var deviceLease = GanDevice.Acquire();
         using var data = await LoadDataAsync(claim.Run.DatasetId, config, deviceLease.Device, cancellationToken);
         using var checkpoint = claim.Run.CheckpointKey is { } key ? await ReadCheckpointAsync(key, cancellationToken) : null;
-        var options = new TrainingSessionOptions
-        {
-            Trainer = new GanTrainerOptions { LogEvery = 10, Threads = config.Threads == 0 ? null : config.Threads },
-            SecondsBefore = claim.Run.SecondsTrained,
-        };
+        var trainerOptions = new GanTrainerOptions { LogEvery = 10, Threads = config.Threads == 0 ? null : config.Threads };
+        BestCheckpoint best;
+        await using (var scope = scopes.CreateAsyncScope())
+            best = await BestCheckpointStore.LoadAsync(scope.ServiceProvider.GetRequiredService<GanDbContext>(), runId,
+                claim.Run.CheckpointIteration ?? 0, trainerOptions.Diagnostics, cancellationToken);
+        var options = new TrainingSessionOptions { Trainer = trainerOptions, SecondsBefore = claim.Run.SecondsTrained, Best = best };
         using var session = new TrainingSession(config, data.Data, deviceLease.Device, checkpoint, options);
         var trainer = session.Trainer;
 
@@ -149,7 +151,7 @@ public sealed class TrainingJob(
         logger.LogInformation("Run {RunId}: training {Images} images ({Cache}) from iteration {Iteration} to {Total}",
             runId, data.Data.Count, data.Hit ? "prepared data cached" : "prepared now", resumedAt, config.Iterations);
 
-        var sink = new RunTrainingSink(scopes, blobs, scheduling, time, claim, lease, session, cancellationToken);
+        var sink = new RunTrainingSink(scopes, blobs, scheduling, time, claim, lease, session, retention, cancellationToken);
         var outcome = await session.RunAsync(sink);
         await EndAsync(claim, session, sink, outcome);
     }

@@ -126,6 +126,7 @@ internal sealed class TrainCommand : ICommand
             threads = c.Threads,
             skippedSteps = trainer.SkippedSteps,
             latest = trainer.LatestProgress,
+            best = session.Best.Best,
             metrics = e is null ? null : new { swd = e.Swd, swdRealFloor = e.SwdRealFloor, diversity = e.Diversity, realDiversity = e.RealDiversity, nnRatio = e.NnRatio },
             diagnostics = trainer.Diagnoses.Select(d => new { code = d.Code, iteration = d.Iteration, message = d.Message, suggestion = d.Suggestion }),
             outDir = outDirectory,
@@ -134,15 +135,7 @@ internal sealed class TrainCommand : ICommand
 
     private static GanConfig ResolveConfig(CommandArguments arguments)
     {
-        JsonObject overrides;
-        try
-        {
-            overrides = arguments.Text("config") is { } json ? JsonNode.Parse(json) as JsonObject ?? throw new UsageException("--config must be a JSON object") : [];
-        }
-        catch (System.Text.Json.JsonException e)
-        {
-            throw new UsageException($"--config is not valid JSON: {e.Message}");
-        }
+        var overrides = arguments.JsonObject("config");
         void Set(string option, string field)
         {
             if (arguments.Text(option) is { } v)

@@ -54,6 +54,15 @@ public abstract class RunsApiTests<TFactory>(TFactory factory) where TFactory : 
         Assert.Equal(new long[] { 20, 40 }, checkpoints!.Select(c => c.GetProperty("iteration").GetInt64()));
         Assert.All(checkpoints!, c => Assert.True(c.GetProperty("sizeBytes").GetInt64() > 1000));
 
+        // The best evaluation is one of the checkpoints, and a completed run generates from it by default.
+        var best = run.GetProperty("best");
+        var bestIteration = best.GetProperty("iteration").GetInt64();
+        Assert.Contains(bestIteration, new long[] { 20, 40 });
+        Assert.True(best.GetProperty("swd").GetDouble() > 0);
+        using var generated = await client.PostAsJsonAsync($"/api/runs/{runId}/generate", new { count = 1 });
+        Assert.Equal(HttpStatusCode.OK, generated.StatusCode);
+        Assert.Equal(bestIteration.ToString(System.Globalization.CultureInfo.InvariantCulture), generated.Headers.GetValues("X-Checkpoint-Iteration").Single());
+
         var series = await client.GetFromJsonAsync<JsonElement[]>($"/api/runs/{runId}/metrics");
         Assert.Contains(series!, m => m.GetProperty("iteration").GetInt64() == 10 && m.GetProperty("lossD").ValueKind == JsonValueKind.Number);
         Assert.Contains(series!, m => m.GetProperty("iteration").GetInt64() == 40 && m.GetProperty("swd").ValueKind == JsonValueKind.Number);

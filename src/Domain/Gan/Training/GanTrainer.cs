@@ -441,10 +441,15 @@ public sealed class GanTrainer : IDisposable
     {
         _history.Add(snapshot);
         foreach (var d in _diagnostics.Observe(snapshot))
-        {
-            _diagnoses.Add(d);
-            if (d.StopTraining) Stopped = true;
-        }
+            Report(d);
+    }
+
+    /// <summary>Adds a diagnosis made outside the trainer (the session's "stalled"); one that says stop stops training.</summary>
+    public void Report(GanDiagnosis diagnosis)
+    {
+        ArgumentNullException.ThrowIfNull(diagnosis);
+        _diagnoses.Add(diagnosis);
+        if (diagnosis.StopTraining) Stopped = true;
     }
 
     private Tensor Prepare(Tensor x, long iteration, double p, Generator gen)

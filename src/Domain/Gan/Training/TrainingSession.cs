@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using GanService.Domain.Gan.Data;
+using GanService.Domain.Gan.Diagnosis;
 using GanService.Domain.Imaging;
 using static TorchSharp.torch;
 
@@ -66,6 +67,9 @@ public sealed record TrainingSessionOptions
 
     /// <summary>Seconds trained before this session (earlier attempts); metric rows count from here.</summary>
     public double SecondsBefore { get; init; }
+
+    /// <summary>The best checkpoint so far, to go on from (a resumed run's, from its database row); null = none yet.</summary>
+    public BestCheckpoint? Best { get; init; }
 }
 
 /// <summary>
@@ -87,6 +91,7 @@ public sealed class TrainingSession : IDisposable
     public TrainingSession(GanConfig config, TrainingData data, Device? device = null, Stream? checkpoint = null, TrainingSessionOptions? options = null)
     {
         _options = options ?? new TrainingSessionOptions();
+        Best = _options.Best ?? new BestCheckpoint(_options.Trainer.Diagnostics);
         Trainer = new GanTrainer(config, data, device, _options.Trainer);
         try
         {
@@ -105,6 +110,12 @@ public sealed class TrainingSession : IDisposable
     }
 
     public GanTrainer Trainer { get; }
+
+    /// <summary>
+    /// The lowest-SWD evaluation whose samples do not copy the training set. Every new best gets a checkpoint at its
+    /// iteration, so that generation can use it; a sink saves it with the checkpoint it writes.
+    /// </summary>
+    public BestCheckpoint Best { get; }
 
     /// <summary>The iteration this session started from.</summary>
     public long FirstIteration { get; }
@@ -188,6 +199,10 @@ public sealed class TrainingSession : IDisposable
         var evaluation = Trainer.Evaluate();
         _evaluatedAt = Trainer.Iteration;
         await sink.OnEvaluationAsync(evaluation, MetricRow.From(evaluation, SecondsTrained));
+        if (Best.Offer(evaluation) == BestVerdict.NewBest && !Trainer.Stopped)
+            await CheckpointAsync(sink);
+        if (GanDiagnostics.Stalled(Best, _options.Trainer.Diagnostics) is { } stalled)
+            Trainer.Report(stalled);
     }
 
     private async Task CheckpointAsync(ITrainingSink sink)
