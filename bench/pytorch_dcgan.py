@@ -5,7 +5,6 @@ Run with Debian's python3-torch and OpenBLAS (libopenblas0-pthread), e.g.
   OPENBLAS_CORETYPE=SkylakeX /usr/bin/python3 bench/pytorch_dcgan.py --width 64 --batch 64 --iterations 20
 The last line is one JSON object with the figures, like the Worker's commands.
 """
-import argparse
 import json
 import os
 import sys
@@ -14,7 +13,7 @@ import torch
 import torch.nn as nn
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from torch_timing import matmul_gflops, median_step_seconds  # noqa: E402
+from torch_timing import baseline_arguments, matmul_gflops, median_step_seconds  # noqa: E402
 
 
 def generator(nz, ngf, nc, resolution):
@@ -38,19 +37,7 @@ def discriminator(ndf, nc, resolution):
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--width", type=int, default=64)
-    parser.add_argument("--batch", type=int, default=64)
-    parser.add_argument("--resolution", type=int, default=64)
-    parser.add_argument("--channels", type=int, default=1)
-    parser.add_argument("--latent", type=int, default=100)
-    parser.add_argument("--iterations", type=int, default=20)
-    parser.add_argument("--warmup", type=int, default=3)
-    parser.add_argument("--threads", type=int, default=2)
-    args = parser.parse_args()
-
-    torch.manual_seed(0)
-    torch.set_num_threads(args.threads)
+    args = baseline_arguments(width=64, batch=64, latent=100)
     g = generator(args.latent, args.width, args.channels, args.resolution)
     d = discriminator(args.width, args.channels, args.resolution)
     opt_g = torch.optim.Adam(g.parameters(), lr=2e-4, betas=(0.5, 0.999))

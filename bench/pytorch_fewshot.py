@@ -8,7 +8,6 @@ the augmented fakes for G's loss, G's step; EMA of G's weights.
   OPENBLAS_CORETYPE=SkylakeX /usr/bin/python3 bench/pytorch_fewshot.py --width 16 --batch 8 --resolution 64
 The last line is one JSON object with the figures, like the Worker's commands.
 """
-import argparse
 import copy
 import json
 import os
@@ -20,7 +19,7 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import fewshot_torch as fs  # noqa: E402
-from torch_timing import matmul_gflops, median_step_seconds  # noqa: E402
+from torch_timing import baseline_arguments, matmul_gflops, median_step_seconds  # noqa: E402
 
 
 def diff_augment(x):
@@ -41,19 +40,7 @@ def diff_augment(x):
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--width", type=int, default=16)
-    parser.add_argument("--batch", type=int, default=8)
-    parser.add_argument("--resolution", type=int, default=64)
-    parser.add_argument("--channels", type=int, default=1)
-    parser.add_argument("--latent", type=int, default=256)
-    parser.add_argument("--iterations", type=int, default=20)
-    parser.add_argument("--warmup", type=int, default=3)
-    parser.add_argument("--threads", type=int, default=2)
-    args = parser.parse_args()
-
-    torch.manual_seed(0)
-    torch.set_num_threads(args.threads)
+    args = baseline_arguments(width=16, batch=8, latent=256)
     g = fs.Generator(args.width, args.latent, args.channels, args.resolution)
     d = fs.Discriminator(args.width, args.channels, args.resolution)
     g_ema = copy.deepcopy(g).eval()

@@ -1,4 +1,5 @@
 """Timing shared by the PyTorch baselines (bench/pytorch_dcgan.py, bench/pytorch_fewshot.py)."""
+import argparse
 import statistics
 import time
 
@@ -28,3 +29,21 @@ def matmul_gflops():
         torch.mm(a, b)
         matmul.append(time.perf_counter() - start)
     return 2 * 2048 ** 3 / min(matmul) / 1e9
+
+
+def baseline_arguments(width, batch, latent):
+    """The options both baselines take (as `GanService.Worker bench` passes them), parsed, with torch seeded and
+    its thread count set."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--width", type=int, default=width)
+    parser.add_argument("--batch", type=int, default=batch)
+    parser.add_argument("--resolution", type=int, default=64)
+    parser.add_argument("--channels", type=int, default=1)
+    parser.add_argument("--latent", type=int, default=latent)
+    parser.add_argument("--iterations", type=int, default=20)
+    parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args()
+    torch.manual_seed(0)
+    torch.set_num_threads(args.threads)
+    return args

@@ -16,7 +16,7 @@ public class GanConfigTests
         var auto = GanPresets.Resolve(null);
         Assert.Equal(GanPresets.SmallData, auto.Recipe);
         Assert.Contains("CPU", auto.RecipeReason);
-        Assert.Equal(GanPresets.SmallDataConfig with { Recipe = auto.Recipe, RecipeReason = auto.RecipeReason }, auto);
+        Assert.Equal(GanPresets.SmallDataConfig with { Cutout = false, HorizontalFlip = true, Recipe = auto.Recipe, RecipeReason = auto.RecipeReason }, auto);
     }
 
     [Fact]
