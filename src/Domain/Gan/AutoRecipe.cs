@@ -4,9 +4,9 @@ namespace GanService.Domain.Gan;
 
 /// <summary>
 /// The <c>auto</c> preset: picks the family, the widths and the batch size from the device and the run's budget,
-/// from what bench/quality.sh measured (README, "Which recipe wins"). On a CPU the DCGAN family won at every budget
-/// we measured, in its line-art form (small-data without DiffAugment's cutout, with random flips): the few-shot
-/// family needs far more steps than such budgets give. On a GPU it is FastGAN's published setting. Above 256 px
+/// from what bench/quality.sh measured (README, "Which recipe wins"). On a CPU the DCGAN family beat the few-shot
+/// family at the budgets we measured (which needs far more steps than such budgets give), and its line-art form
+/// (small-data without DiffAugment's cutout, with random flips) beat small-data at 5 minutes and tied at 15. On a GPU it is FastGAN's published setting. Above 256 px
 /// only the few-shot family exists.
 /// </summary>
 public static class AutoRecipe
@@ -43,10 +43,11 @@ public static class AutoRecipe
             {
                 Resolution = resolution, GeneratorChannels = 16, DiscriminatorChannels = 16, LatentDim = 128,
             }, $"{resolution} px on a CPU: only the few-shot family goes above 256 px; base width 16 keeps a step affordable");
-        // Cutout erases a quarter of a drawing's area at random, which on a few hundred line drawings cost more than
-        // it regularised; mirroring doubles the set. Measured: SWD 0.60x and 0.81x of small-data's at equal minutes.
+        // Cutout erases a quarter of a drawing's area at random; mirroring doubles the set. Measured: SWD 0.60x and
+        // 0.81x of small-data's at 5 equal minutes on things200 and symbola-objects, 0.98x (final) and 1.09x (last
+        // three evaluations) at 15 minutes on things200.
         return new Choice(GanPresets.SmallData, GanPresets.SmallDataConfig with { Resolution = resolution, Cutout = false, HorizontalFlip = true },
-            $"a CPU at {resolution} px: the DCGAN family (small-data without cutout, with flips) reached the lowest SWD at equal CPU minutes in bench/quality.sh");
+            $"a CPU at {resolution} px: the DCGAN family (small-data without cutout, with flips) beat small-data at 5 CPU minutes and tied at 15 in bench/quality.sh, and beat the few-shot family at 5");
     }
 
     /// <summary>
