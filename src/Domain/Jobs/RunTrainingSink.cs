@@ -40,19 +40,20 @@ internal sealed class RunTrainingSink(
     private double _rateSeconds;
     private double? _imagesPerSecond;
 
-    /// <summary>The job's token, until a shutdown: then the ending's writes must still go through.</summary>
-    public CancellationToken Token { get; private set; } = shutdown;
+    /// <summary>
+    /// The token of the sink's writes: none. A shutdown is seen at the next poll (every step), and a write that it
+    /// cancelled half-way would leave the run running with no checkpoint at its stop, the very thing a graceful
+    /// shutdown is for (seen once: SIGTERM during a progress flush). A write takes milliseconds; Hangfire waits 2 min.
+    /// </summary>
+    public CancellationToken Token => CancellationToken.None;
     private GanTrainer Trainer => session.Trainer;
 
     public async Task<TrainingStop?> PollAsync()
     {
         if (lease.Lost) return LeaseLost;
         if (lease.CancelRequested) return Cancelled;
-        if (Token.IsCancellationRequested) // the job's token until now: the host is shutting down
-        {
-            Token = CancellationToken.None;
+        if (shutdown.IsCancellationRequested) // the host is shutting down
             return Shutdown;
-        }
         if (session.SecondsTrained > scheduling.MaxRunMinutes * 60) return MaxRuntime;
         if (scheduling.TimeSliceMinutes is { } slice && session.Elapsed.TotalMinutes >= slice && _sinceSliceCheck.Elapsed.TotalSeconds >= 1
             && await OthersWaitAsync())
