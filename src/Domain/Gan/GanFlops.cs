@@ -10,6 +10,7 @@ public static class GanFlops
     public static long GeneratorMacs(GanConfig config)
     {
         ArgumentNullException.ThrowIfNull(config);
+        if (config.Family == GanFamily.FastGan) return Profile(config).GeneratorMacs;
         var w = GanArchitecture.GeneratorWidths(config);
         long macs = (long)config.LatentDim * w[0] * 16;
         long res = 4;
@@ -23,6 +24,7 @@ public static class GanFlops
     public static long DiscriminatorMacs(GanConfig config)
     {
         ArgumentNullException.ThrowIfNull(config);
+        if (config.Family == GanFamily.FastGan) return Profile(config).RealMacs;
         var w = GanArchitecture.DiscriminatorWidths(config);
         long macs = 0;
         long res = config.Resolution / 2;
@@ -44,8 +46,8 @@ public static class GanFlops
         if (config.Family == GanFamily.FastGan)
         {
             // D on reals runs its decoders too; the G step's D forward needs the input gradient only (2 D).
-            var (gm, real, fake) = FewShotMacs(config);
-            return 2 * (3 * gm + 3 * real + 3 * fake + 2 * fake);
+            var f = Profile(config);
+            return 2 * (3.0 * f.GeneratorMacs + 3.0 * f.RealMacs + 3.0 * f.FakeMacs + 2.0 * f.FakeMacs);
         }
         double g = GeneratorMacs(config), d = DiscriminatorMacs(config);
         var critic = config.NCritic * 6 * d + (config.NCritic - 1) * g;
@@ -62,21 +64,42 @@ public static class GanFlops
         if (config.Family == GanFamily.FastGan)
         {
             // FastGAN's train.py: D's weights take gradients in the G step too (3 D).
-            var (gm, real, fake) = FewShotMacs(config);
-            return 2 * (3 * gm + 3 * real + 3 * fake + 3 * fake);
+            var f = Profile(config);
+            return 2 * (3.0 * f.GeneratorMacs + 3.0 * f.RealMacs + 3.0 * f.FakeMacs + 3.0 * f.FakeMacs);
         }
         double g = GeneratorMacs(config), d = DiscriminatorMacs(config);
         return 2 * (config.NCritic * 6 * d + (config.NCritic - 1) * g + 3 * g + 3 * d);
     }
 
     /// <summary>
-    /// The fastgan family's MACs per image, counted by running it once (<see cref="MacCounter"/>): G, D on a real
-    /// image (both heads and the three decoders) and D on a fake (both heads).
+    /// The fastgan family's sizes per image, counted by running it once (<see cref="MacCounter"/>) and kept per config
+    /// (building and running a 256-px net takes seconds): MACs and layer outputs of G, of D on a real image (both heads
+    /// and the three decoders) and of D on a fake (both heads), and the parameter count.
     /// </summary>
-    public static (double Generator, double DiscriminatorReal, double DiscriminatorFake) FewShotMacs(GanConfig config)
+    public sealed record FewShotProfile(long GeneratorMacs, long RealMacs, long FakeMacs, long GeneratorOutputs, long RealOutputs,
+        long FakeOutputs, long GeneratorParameters, long DiscriminatorParameters);
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<GanConfig, FewShotProfile> Profiles = new();
+
+    public static FewShotProfile Profile(GanConfig config)
     {
-        var (g, real, fake) = FewShotCounts(config);
-        return (g.Macs, real.Macs, fake.Macs);
+        ArgumentNullException.ThrowIfNull(config);
+        return Profiles.GetOrAdd(config, static c =>
+        {
+            using var scope = TorchSharp.torch.NewDisposeScope();
+            using var g = new FewShot.FewShotGenerator(c);
+            using var d = new FewShot.FewShotDiscriminator(c);
+            g.eval();
+            d.eval();
+            var z = TorchSharp.torch.randn(1, c.LatentDim);
+            var labels = c.Conditional ? TorchSharp.torch.zeros(1, dtype: TorchSharp.torch.ScalarType.Int64) : null;
+            var image = TorchSharp.torch.zeros(1, c.Channels, c.Resolution, c.Resolution);
+            var gen = MacCounter.Count(() => g.Generate(z, labels));
+            var real = MacCounter.Count(() => d.Run(image, labels, part: 0));
+            var fake = MacCounter.Count(() => d.Score(image, labels));
+            return new FewShotProfile(gen.Macs, real.Macs, fake.Macs, gen.Outputs, real.Outputs, fake.Outputs,
+                g.parameters().Sum(p => p.numel()), d.parameters().Sum(p => p.numel()));
+        });
     }
 
     /// <summary>
@@ -88,28 +111,10 @@ public static class GanFlops
     /// </summary>
     public static (long Parameters, long WeightBytes, long ActivationBytes) FewShotMemory(GanConfig config)
     {
-        ArgumentNullException.ThrowIfNull(config);
-        using var g = new FewShot.FewShotGenerator(config);
-        using var d = new FewShot.FewShotDiscriminator(config);
-        long gp = g.parameters().Sum(p => p.numel()), dp = d.parameters().Sum(p => p.numel());
-        var (gc, real, fake) = FewShotCounts(config);
+        var f = Profile(config);
+        long gp = f.GeneratorParameters, dp = f.DiscriminatorParameters;
         var weights = 4L * (gp * 4 + dp * 4 + gp); // G, D: weight + gradient + two Adam moments; EMA G: weights
-        var activations = 4L * 3 * (gc.Outputs + real.Outputs + fake.Outputs) * config.BatchSize;
+        var activations = 4L * 3 * (f.GeneratorOutputs + f.RealOutputs + f.FakeOutputs) * config.BatchSize;
         return (gp + dp, weights, activations);
-    }
-
-    private static ((long Macs, long Outputs) G, (long Macs, long Outputs) Real, (long Macs, long Outputs) Fake) FewShotCounts(GanConfig config)
-    {
-        ArgumentNullException.ThrowIfNull(config);
-        using var scope = TorchSharp.torch.NewDisposeScope();
-        using var g = new FewShot.FewShotGenerator(config);
-        using var d = new FewShot.FewShotDiscriminator(config);
-        g.eval();
-        d.eval();
-        var z = TorchSharp.torch.randn(1, config.LatentDim);
-        var labels = config.Conditional ? TorchSharp.torch.zeros(1, dtype: TorchSharp.torch.ScalarType.Int64) : null;
-        var image = TorchSharp.torch.zeros(1, config.Channels, config.Resolution, config.Resolution);
-        return (MacCounter.Count(() => g.Generate(z, labels)), MacCounter.Count(() => d.Run(image, labels, part: 0)),
-            MacCounter.Count(() => d.Score(image, labels)));
     }
 }
