@@ -78,9 +78,10 @@ echo "==> Starting s3rver $s3rver_version on 127.0.0.1:$s3_port"
 mkdir -p "$s3_dir/data"
 # s3rver encrypts ListObjectsV2 continuation tokens with DES, which OpenSSL 3 (Node >= 17) only offers
 # through its legacy provider: without it every truncated listing answers 500.
+# scripts/s3rver-guard.js keeps it up through its own unhandled stream errors (see there).
 node_flags=()
 node --openssl-legacy-provider -e 0 >/dev/null 2>&1 && node_flags=(--openssl-legacy-provider)
-node "${node_flags[@]}" "$s3rver_js" --directory "$s3_dir/data" --address 127.0.0.1 --port "$s3_port" --silent >"$s3_dir/s3rver.log" 2>&1 &
+node "${node_flags[@]}" --require "$PWD/scripts/s3rver-guard.js" "$s3rver_js" --directory "$s3_dir/data" --address 127.0.0.1 --port "$s3_port" --silent >"$s3_dir/s3rver.log" 2>&1 &
 s3_pid=$!
 for _ in $(seq 1 100); do
   s3_answers "$s3_port" 2>/dev/null && break

@@ -18,6 +18,10 @@ set +e
 dotnet test GanService.sln -c Release --no-build -nologo --blame-hang-timeout 10m "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
+if [ "$status" -ne 0 ]; then
+  kill -0 "$s3_pid" 2>/dev/null || echo "==> s3rver is no longer running" >&2
+  if [ -s "$s3_dir/s3rver.log" ]; then echo "==> s3rver log (last 40 lines)" >&2; tail -n 40 "$s3_dir/s3rver.log" >&2; fi
+fi
 
 # One plain closing line for people and CI: the sums over all test projects.
 awk '/(Passed|Failed)! +- +Failed:/ {

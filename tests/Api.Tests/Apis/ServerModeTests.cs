@@ -50,7 +50,9 @@ public sealed class ServerModeTests(ServerModeApiFactory factory, ITestOutputHel
             runId = (await StartRunAsync(client, datasetId, TinyConfig(iterations: 600, every: 100))).Id();
             var running = await WaitForAsync(client, runId,
                 r => r.Status() == RunStatus.Running && r.GetProperty("checkpointIteration").ValueKind == JsonValueKind.Number
-                     && r.GetProperty("iteration").GetInt64() > r.GetProperty("checkpointIteration").GetInt64() + 20, seconds: 120);
+                     && r.GetProperty("iteration").GetInt64() > r.GetProperty("checkpointIteration").GetInt64() + 20
+                     || r.Status() is RunStatus.Completed or RunStatus.Failed, seconds: 120);
+            Assert.True(running.Status() == RunStatus.Running, $"the run ended before it could be killed past a checkpoint: {running}");
             first.KillHard();
             var atKill = await GetRunAsync(client, runId);
             killedAt = atKill.GetProperty("iteration").GetInt64();

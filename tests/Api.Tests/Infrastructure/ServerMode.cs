@@ -15,6 +15,9 @@ public sealed class ServerModeApiFactory : PostgresApiFactory
     public IReadOnlyDictionary<string, string> SharedSettings => ServerSettings
         .Append(new("Worker:InProcess", "false"))
         .Append(new("Scheduling:LeaseSeconds", LeaseSeconds.ToString()))
+        // Progress five times a second: on a fast machine a tiny run does 100 iterations (one checkpoint interval)
+        // in under a second, and the kill test must see it well past a checkpoint before it completes (CI, 2026-12-02).
+        .Append(new("Scheduling:ProgressSeconds", "0.2"))
         .ToDictionary(kv => kv.Key, kv => kv.Value!);
 
     protected override IReadOnlyDictionary<string, string?> Settings => SharedSettings.ToDictionary(kv => kv.Key, kv => (string?)kv.Value);
