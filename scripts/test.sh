@@ -1,12 +1,21 @@
 #!/usr/bin/env bash
 # Runs every test of the solution against real services started here on 127.0.0.1:
 # a throwaway PostgreSQL (installed from apt when missing) and s3rver, an S3-compatible server
-# (installed from npm into a cache folder when missing; Node.js from apt). Needs the .NET 10 SDK.
+# (installed from npm into a cache folder when missing; Node.js from apt), and headless Chromium (apt) for the
+# studio's browser tests. Needs the .NET 10 SDK.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # shellcheck source=scripts/services.sh
 source scripts/services.sh
+
+# The studio's browser tests drive Debian's Chromium (Playwright's own browser download cannot be reached here).
+if ! command -v chromium >/dev/null 2>&1; then
+  echo "==> Installing Chromium from apt"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi
+export GANSERVICE_TEST_CHROMIUM="${GANSERVICE_TEST_CHROMIUM:-$(command -v chromium)}"
 
 echo "==> Building"
 dotnet build GanService.sln -c Release -nologo -v quiet

@@ -9,6 +9,7 @@ await app.InitializeGanServiceAsync();
 app.UseGanServiceApi();
 
 app.MapHealthApi();
+app.MapSessionApi();
 app.MapUsersApi();
 app.MapDatasetsApi();
 app.MapRunsApi();

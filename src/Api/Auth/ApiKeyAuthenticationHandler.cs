@@ -8,30 +8,45 @@ using Microsoft.Extensions.Options;
 
 namespace GanService.Api.Auth;
 
-/// Authenticates the X-Api-Key header against the stored key hashes. Failures answer with a
-/// ProblemDetails body, like every other error of the API.
+/// Authenticates the X-Api-Key header, or the studio's session cookie (<see cref="StudioSession"/>), against the stored
+/// key hashes. Failures answer with a ProblemDetails body, like every other error of the API.
 public sealed class ApiKeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory logger,
     UrlEncoder encoder,
     GanDbContext db,
+    StudioSession sessions,
     IProblemDetailsService problemDetails)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "ApiKey";
     public const string HeaderName = "X-Api-Key";
 
+    private string? _failure;
+
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
-        if (!Request.Headers.TryGetValue(HeaderName, out var values) || string.IsNullOrWhiteSpace(values.ToString()))
+        string hash;
+        if (Request.Headers.TryGetValue(HeaderName, out var values) && !string.IsNullOrWhiteSpace(values.ToString()))
+        {
+            hash = ApiKeys.Hash(values.ToString().Trim());
+        }
+        else if (sessions.Read(Request) is { } ticket)
+        {
+            if (!StudioSession.CsrfSatisfied(Request, ticket))
+                return Fail($"A write through the studio's session needs its {StudioSession.CsrfHeaderName} header.");
+            hash = ticket.KeyHash;
+        }
+        else
+        {
             return AuthenticateResult.NoResult();
+        }
 
-        var hash = ApiKeys.Hash(values.ToString().Trim());
         var user = await db.ApiKeys
             .Where(key => key.KeyHash == hash && key.RevokedAt == null)
             .Select(key => new { key.User!.Id, key.User.Name, key.User.IsAdmin })
             .SingleOrDefaultAsync(Context.RequestAborted);
-        if (user is null) return AuthenticateResult.Fail("Unknown or revoked API key.");
+        if (user is null) return Fail("The API key is unknown or has been revoked.");
 
         List<Claim> claims = [new(ClaimTypes.NameIdentifier, user.Id.ToString()), new(ClaimTypes.Name, user.Name)];
         if (user.IsAdmin) claims.Add(new Claim(ClaimTypes.Role, Roles.Admin));
@@ -39,11 +54,15 @@ public sealed class ApiKeyAuthenticationHandler(
         return AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName));
     }
 
+    private AuthenticateResult Fail(string reason)
+    {
+        _failure = reason;
+        return AuthenticateResult.Fail(reason);
+    }
+
     protected override Task HandleChallengeAsync(AuthenticationProperties properties) =>
         WriteProblemAsync(StatusCodes.Status401Unauthorized, "Unauthorized",
-            Request.Headers.ContainsKey(HeaderName)
-                ? "The API key is unknown or has been revoked."
-                : $"Send your API key in the {HeaderName} header.");
+            _failure ?? $"Send your API key in the {HeaderName} header, or sign in to the studio.");
 
     protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>
         WriteProblemAsync(StatusCodes.Status403Forbidden, "Forbidden", "This route is for administrators only.");

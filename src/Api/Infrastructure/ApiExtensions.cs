@@ -53,6 +53,7 @@ public static class ApiExtensions
             .AddCheck<BlobStoreHealthCheck>("storage", tags: ["ready"]);
 
         services.AddGanServiceOpenApi();
+        services.AddStudio(builder.Configuration);
         return builder;
     }
 
@@ -70,6 +71,7 @@ public static class ApiExtensions
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseStudio();
         app.UseHttpMetrics();
         app.UseAuthentication();
         app.UseAuthorization();

@@ -9,23 +9,54 @@ namespace GanService.Domain.Gan;
 public static class GanModels
 {
     /// <summary>
+    /// Weight initialisation draws from torch's global generator, which the whole process shares. A run seeds it and
+    /// builds its nets under this lock (<see cref="Seeded{T}"/>), and every construction takes it too, so a generator
+    /// loaded for a request or a second run starting in the same process cannot draw between a run's seed and its
+    /// weights (which made "same seed, same run" fail now and then while other work ran).
+    /// </summary>
+    private static readonly Lock GlobalRandom = new();
+
+    /// <summary>Seeds torch's global generator and runs <paramref name="build"/> with no other construction in between.</summary>
+    public static T Seeded<T>(long seed, Func<T> build)
+    {
+        ArgumentNullException.ThrowIfNull(build);
+        lock (GlobalRandom)
+        {
+            torch.manual_seed(seed);
+            return build();
+        }
+    }
+
+    /// <summary>
     /// fastgan: <see cref="FewShotGenerator"/>; dcgan: <see cref="ConditionalGenerator"/> when conditional (numClasses
     /// must be set), else <see cref="GanGenerator"/>.
     /// </summary>
-    public static IGanGenerator CreateGenerator(GanConfig config) => config.Family switch
+    public static IGanGenerator CreateGenerator(GanConfig config)
     {
-        GanFamily.FastGan => new FewShotGenerator(config),
-        _ when config.Conditional => new ConditionalGenerator(config),
-        _ => new GanGenerator(config),
-    };
+        lock (GlobalRandom)
+        {
+            return config.Family switch
+            {
+                GanFamily.FastGan => new FewShotGenerator(config),
+                _ when config.Conditional => new ConditionalGenerator(config),
+                _ => new GanGenerator(config),
+            };
+        }
+    }
 
     /// <summary>fastgan: <see cref="FewShotDiscriminator"/>; dcgan: <see cref="ProjectionDiscriminator"/> when conditional, else <see cref="GanDiscriminator"/>.</summary>
-    public static IGanDiscriminator CreateDiscriminator(GanConfig config) => config.Family switch
+    public static IGanDiscriminator CreateDiscriminator(GanConfig config)
     {
-        GanFamily.FastGan => new FewShotDiscriminator(config),
-        _ when config.Conditional => new ProjectionDiscriminator(config),
-        _ => new GanDiscriminator(config),
-    };
+        lock (GlobalRandom)
+        {
+            return config.Family switch
+            {
+                GanFamily.FastGan => new FewShotDiscriminator(config),
+                _ when config.Conditional => new ProjectionDiscriminator(config),
+                _ => new GanDiscriminator(config),
+            };
+        }
+    }
 }
 
 /// <summary>DCGAN weight initialisation.</summary>

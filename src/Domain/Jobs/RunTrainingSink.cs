@@ -147,6 +147,7 @@ internal sealed class RunTrainingSink(
         var eta = _imagesPerSecond is { } ips && ips > 0 ? (Trainer.Config.Iterations - iteration) * Trainer.Config.BatchSize / ips : (double?)null;
         var latest = Trainer.LatestProgress;
         var evaluation = Trainer.LatestEvaluation;
+        var measured = evaluation is null ? null : MetricRow.From(evaluation, 0);
         var skipped = Trainer.SkippedSteps;
         var diagnostics = JsonSerializer.Serialize(Trainer.Diagnoses.Select(d => new { code = d.Code, iteration = d.Iteration, message = d.Message, suggestion = d.Suggestion }));
         var now = time.GetUtcNow().UtcDateTime;
@@ -166,11 +167,11 @@ internal sealed class RunTrainingSink(
                     .SetProperty(r => r.AugmentP, latest == null ? null : latest.AugmentP)
                     .SetProperty(r => r.SkippedSteps, skipped)
                     .SetProperty(r => r.EvaluatedIteration, evaluation == null ? null : evaluation.Iteration)
-                    .SetProperty(r => r.Swd, evaluation == null ? null : evaluation.Swd)
-                    .SetProperty(r => r.SwdRealFloor, evaluation == null ? null : evaluation.SwdRealFloor)
-                    .SetProperty(r => r.Diversity, evaluation == null ? null : evaluation.Diversity)
-                    .SetProperty(r => r.RealDiversity, evaluation == null ? null : evaluation.RealDiversity)
-                    .SetProperty(r => r.NearestNeighbourRatio, evaluation == null ? null : evaluation.NnRatio)
+                    .SetProperty(r => r.Swd, measured == null ? null : measured.Swd)
+                    .SetProperty(r => r.SwdRealFloor, measured == null ? null : measured.SwdRealFloor)
+                    .SetProperty(r => r.Diversity, measured == null ? null : measured.Diversity)
+                    .SetProperty(r => r.RealDiversity, measured == null ? null : measured.RealDiversity)
+                    .SetProperty(r => r.NearestNeighbourRatio, measured == null ? null : measured.NearestNeighbour)
                     .SetProperty(r => r.DiagnosticsJson, diagnostics)
                     .SetProperty(r => r.SecondsTrained, trained)
                     .SetProperty(r => r.UpdatedAt, now), Token);

@@ -537,18 +537,16 @@ public sealed class GanTrainer : IDisposable
         public Parts(GanConfig config, Device device, int r1Interval)
         {
             Device = device;
-            torch.manual_seed(config.Seed ?? 0);
             Random = new Generator((ulong)(config.Seed ?? 0) + 1);
-            G = GanModels.CreateGenerator(config);
-            D = GanModels.CreateDiscriminator(config);
+            (G, D, GEma) = GanModels.Seeded(config.Seed ?? 0, () => (GanModels.CreateGenerator(config), GanModels.CreateDiscriminator(config),
+                config.EmaDecay > 0 ? GanModels.CreateGenerator(config) : null));
             G.Module.to(device);
             D.Module.to(device);
             G.UseRandom(Random);
             GParameters = G.Module.parameters().ToList();
             DParameters = D.Module.parameters().ToList();
-            if (config.EmaDecay > 0)
+            if (GEma is not null)
             {
-                GEma = GanModels.CreateGenerator(config);
                 GEma.Module.to(device);
                 GEma.Module.eval();
                 Ema = new ExponentialMovingAverage(G.Module, GEma.Module, config.EmaDecay, rampUp: true);

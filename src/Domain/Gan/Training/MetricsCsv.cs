@@ -21,11 +21,12 @@ public sealed record MetricRow(
             progress.AugmentP, null, null, null, null, null);
     }
 
+    /// <summary>An evaluation; a figure that a set this small cannot give (NaN, e.g. the nearest-neighbour ratio of 3 images) is missing.</summary>
     public static MetricRow From(EvaluationResult evaluation, double seconds)
     {
         ArgumentNullException.ThrowIfNull(evaluation);
         return new(evaluation.Iteration, seconds, null, null, null, null, null,
-            evaluation.Swd, evaluation.SwdRealFloor, evaluation.Diversity, evaluation.RealDiversity, evaluation.NnRatio);
+            Finite(evaluation.Swd), Finite(evaluation.SwdRealFloor), Finite(evaluation.Diversity), Finite(evaluation.RealDiversity), Finite(evaluation.NnRatio));
     }
 
     /// <summary>A stored row (the API reads these back).</summary>
