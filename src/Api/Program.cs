@@ -14,6 +14,7 @@ app.MapUsersApi();
 app.MapDatasetsApi();
 app.MapRunsApi();
 app.MapGenerationApi();
+app.MapProjectionApi();
 app.MapChartsApi();
 app.MapSweepsApi();
 

@@ -32,7 +32,8 @@ public static class GenerationApi
             .WithDescription("The same run, checkpoint, seed, count, truncation and label give the same pixels. `seed` defaults to 0. " +
                              IterationDocs +
                              "`truncation` (0 < t <= 4) redraws latent entries beyond ±t: smaller gives more typical, less varied images. " +
-                             "`label` picks the class of a conditional run. Works while the run trains. Response headers: " +
+                             "`label` picks the class of a conditional run: its index, or the label name you gave the drawings (\"cat\"). `around` (a latent) or `aroundSeed` asks for variations of one image " +
+                             "(more like this) at `spread`. Works while the run trains. Response headers: " +
                              "X-Checkpoint-Iteration, X-Seed, X-Generator-Cache (hit or miss), Server-Timing (cache, queue, forward, encode).")
             .Accepts<GenerateRequest>("application/json")
             .Produces(StatusCodes.Status200OK, typeof(Stream), "image/png", "application/zip") // one 200, two types
@@ -63,6 +64,7 @@ public static class GenerationApi
     }
 
     private const int MinFrameMilliseconds = 20, MaxFrameMilliseconds = 5000;
+    private const double DefaultSpread = 0.35;
 
     private const string IterationDocs =
         "`iteration` is a kept checkpoint's iteration (see GET /api/runs/{id}/checkpoints), \"latest\" or \"best\" (the run's `best`: " +
@@ -82,29 +84,39 @@ public static class GenerationApi
         if (request.Count is < 1 || request.Count > settings.MaxCount) errors["count"] = [$"must be 1 to {settings.MaxCount}"];
         var format = request.Format?.Trim().ToLowerInvariant() ?? "grid";
         if (format is not ("grid" or "zip")) errors["format"] = ["grid or zip"];
-        CheckLatentOptions(config, request.Truncation, request.Label, errors);
+        var label = GenerationRequests.CheckLatentOptions(config, request.Truncation, request.Label, errors);
+        if (request.Around is { } around && (around.Length != config.LatentDim || around.Any(x => !float.IsFinite(x))))
+            errors["around"] = [$"must be {config.LatentDim} finite numbers (the run's latentDim), as POST /api/runs/{{id}}/project returns"];
+        if (request.Around is not null && request.AroundSeed is not null) errors["aroundSeed"] = ["give around or aroundSeed, not both"];
+        if (request.Spread is { } spread && !(spread > 0 && spread <= 2)) errors["spread"] = ["must be more than 0 and at most 2"];
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
 
-        var (checkpoint, problem) = await FindCheckpointAsync(db, run, request.Iteration, cancellationToken);
+        var (checkpoint, problem) = await GenerationRequests.FindCheckpointAsync(db, run, request.Iteration, cancellationToken);
         if (checkpoint is null) return problem!;
         var seed = request.Seed ?? 0;
         var count = request.Count ?? 16;
         var timing = new ServerTiming();
-        using var lease = await AcquireAsync(cache, checkpoint, cancellationToken);
-        if (lease is null) return MissingCheckpoint(checkpoint);
+        using var lease = await GenerationRequests.AcquireAsync(cache, checkpoint, cancellationToken);
+        if (lease is null) return GenerationRequests.MissingCheckpoint(checkpoint);
         timing.Mark("cache");
         var images = await cache.ComputeAsync(() =>
         {
-            using var tensor = lease.Generator.Generate(count, seed, request.Label, request.Truncation);
-            return TrainingData.ToPixelImages(tensor);
+            using var scope = torch.NewDisposeScope();
+            var generator = lease.Generator;
+            if (request.Around is null && request.AroundSeed is null)
+                return TrainingData.ToPixelImages(generator.Generate(count, seed, label, request.Truncation));
+            // More like this: variations around a latent (given, or a seed's), with that seed's class when conditional.
+            var (seedLatent, labels) = Latents.Draw(generator.Config, 1, request.AroundSeed ?? seed, label, request.Truncation);
+            var center = request.Around is { } around ? torch.tensor(around, [1, around.Length]) : seedLatent;
+            return TrainingData.ToPixelImages(generator.GenerateFrom(Latents.Around(center, count, seed, request.Spread ?? DefaultSpread), labels?.expand(count)));
         }, timing, cancellationToken);
 
-        var stem = $"{FileStem(run.Name)}-it{checkpoint.Iteration}-seed{seed}";
+        var stem = $"{GenerationRequests.FileStem(run.Name)}-it{checkpoint.Iteration}-seed{seed}";
         var (body, contentType, fileName) = format == "grid"
             ? (ContactSheet.Render(images), "image/png", $"{stem}.png")
             : (Zip(images, seed), "application/zip", $"{stem}.zip");
         timing.Mark("encode");
-        SetHeaders(http, checkpoint.Iteration, seed, lease, timing);
+        GenerationRequests.SetHeaders(http, checkpoint.Iteration, seed, lease, timing);
         return TypedResults.File(body, contentType, fileName);
     }
 
@@ -119,22 +131,28 @@ public static class GenerationApi
         if (request.Steps is < 2 || request.Steps > settings.MaxInterpolationSteps) errors["steps"] = [$"must be 2 to {settings.MaxInterpolationSteps}"];
         if (request.FrameMilliseconds is < MinFrameMilliseconds or > MaxFrameMilliseconds)
             errors["frameMilliseconds"] = [$"must be {MinFrameMilliseconds} to {MaxFrameMilliseconds}"];
-        CheckLatentOptions(config, request.Truncation, request.Label, errors);
+        var label = GenerationRequests.CheckLatentOptions(config, request.Truncation, request.Label, errors);
+        foreach (var (name, latent) in new[] { ("latentFrom", request.LatentFrom), ("latentTo", request.LatentTo) })
+            if (latent is not null && (latent.Length != config.LatentDim || latent.Any(x => !float.IsFinite(x))))
+                errors[name] = [$"must be {config.LatentDim} finite numbers (the run's latentDim), as POST /api/runs/{{id}}/project returns"];
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
 
-        var (checkpoint, problem) = await FindCheckpointAsync(db, run, request.Iteration, cancellationToken);
+        var (checkpoint, problem) = await GenerationRequests.FindCheckpointAsync(db, run, request.Iteration, cancellationToken);
         if (checkpoint is null) return problem!;
         var timing = new ServerTiming();
-        using var lease = await AcquireAsync(cache, checkpoint, cancellationToken);
-        if (lease is null) return MissingCheckpoint(checkpoint);
+        using var lease = await GenerationRequests.AcquireAsync(cache, checkpoint, cancellationToken);
+        if (lease is null) return GenerationRequests.MissingCheckpoint(checkpoint);
         timing.Mark("cache");
         var steps = request.Steps ?? 16;
         var frames = await cache.ComputeAsync(() =>
         {
             using var scope = torch.NewDisposeScope();
             var generator = lease.Generator;
-            var (from, fromLabels) = Latents.Draw(generator.Config, 1, request.SeedFrom, request.Label, request.Truncation);
-            var (to, _) = Latents.Draw(generator.Config, 1, request.SeedTo, request.Label, request.Truncation);
+            var (from, fromLabels) = Latents.Draw(generator.Config, 1, request.SeedFrom, label, request.Truncation);
+            var (to, _) = Latents.Draw(generator.Config, 1, request.SeedTo, label, request.Truncation);
+            // Given latents (from POST .../project: your own drawings) replace the seeds' draws.
+            if (request.LatentFrom is { } latentFrom) from = torch.tensor(latentFrom, [1, latentFrom.Length]);
+            if (request.LatentTo is { } latentTo) to = torch.tensor(latentTo, [1, latentTo.Length]);
             // A conditional run keeps one class along the walk: the given label, else the start seed's.
             var labels = fromLabels?.expand(steps);
             return TrainingData.ToPixelImages(generator.GenerateFrom(Latents.Slerp(from, to, steps), labels));
@@ -142,8 +160,8 @@ public static class GenerationApi
 
         var gif = GifEncoder.EncodeAnimation(frames, request.FrameMilliseconds ?? 80);
         timing.Mark("encode");
-        SetHeaders(http, checkpoint.Iteration, request.SeedFrom, lease, timing);
-        return TypedResults.File(gif, "image/gif", $"{FileStem(run.Name)}-it{checkpoint.Iteration}-{request.SeedFrom}-to-{request.SeedTo}.gif");
+        GenerationRequests.SetHeaders(http, checkpoint.Iteration, request.SeedFrom, lease, timing);
+        return TypedResults.File(gif, "image/gif", $"{GenerationRequests.FileStem(run.Name)}-it{checkpoint.Iteration}-{request.SeedFrom}-to-{request.SeedTo}.gif");
     }
 
     public static async Task<IResult> ExportAsync(
@@ -152,10 +170,10 @@ public static class GenerationApi
         var run = await RunsApi.FindAsync(db, caller.UserId(), id, cancellationToken);
         if (run is null) return Problems.NotFound("run");
         var selector = iteration is null ? (CheckpointSelector?)null : CheckpointSelector.Parse(iteration);
-        var (checkpoint, problem) = await FindCheckpointAsync(db, run, selector, cancellationToken);
+        var (checkpoint, problem) = await GenerationRequests.FindCheckpointAsync(db, run, selector, cancellationToken);
         if (checkpoint is null) return problem!;
         await using var stream = await blobs.OpenReadAsync(checkpoint.BlobKey, cancellationToken);
-        if (stream is null) return MissingCheckpoint(checkpoint);
+        if (stream is null) return GenerationRequests.MissingCheckpoint(checkpoint);
         var about = new JsonObject
         {
             ["runId"] = run.Id.ToString(), ["runName"] = run.Name, ["preset"] = run.Preset, ["exportedAt"] = DateTime.UtcNow.ToString("O"),
@@ -163,75 +181,7 @@ public static class GenerationApi
         using var zip = new MemoryStream();
         // Copies the generator's section as it is in the checkpoint: no network is built for an export.
         await Task.Run(() => GeneratorExport.WriteFromCheckpoint(stream, zip, about), cancellationToken);
-        return TypedResults.File(zip.ToArray(), "application/zip", $"{FileStem(run.Name)}-it{checkpoint.Iteration}-generator.zip");
-    }
-
-    private static void CheckLatentOptions(GanConfig config, double? truncation, int? label, Dictionary<string, string[]> errors)
-    {
-        if (truncation is { } t && !(t > 0 && t <= Latents.MaxTruncation))
-            errors["truncation"] = [$"must be more than 0 and at most {Latents.MaxTruncation}"];
-        if (label is { } l)
-        {
-            if (!config.Conditional) errors["label"] = ["this run is not conditional (it was not trained with labels)"];
-            else if (l < 0 || l >= config.NumClasses) errors["label"] = [$"must be 0 to {config.NumClasses - 1}"];
-        }
-    }
-
-    /// <summary>
-    /// The kept checkpoint that <paramref name="asked"/> names, or the run's default (<see cref="CheckpointSelector.DefaultFor"/>);
-    /// a 400 naming `iteration` for a bad value or one not kept (with the kept ones), a 409 when there is no checkpoint or no best yet.
-    /// </summary>
-    private static async Task<(RunCheckpoint? Checkpoint, IResult? Problem)> FindCheckpointAsync(
-        GanDbContext db, Run run, CheckpointSelector? asked, CancellationToken cancellationToken)
-    {
-        if (asked is { Invalid: { } invalid })
-            return (null, IterationProblem($"must be {CheckpointSelector.Expected}, not {invalid}"));
-        var kept = db.RunCheckpoints.AsNoTracking().Where(c => c.RunId == run.Id);
-        var best = run.BestIteration is { } bestIteration ? await kept.FirstOrDefaultAsync(c => c.Iteration == bestIteration, cancellationToken) : null;
-        var selector = asked ?? CheckpointSelector.DefaultFor(run, hasKeptBest: best is not null);
-        var checkpoint = selector switch
-        {
-            { Iteration: { } wanted } => await kept.FirstOrDefaultAsync(c => c.Iteration == wanted, cancellationToken),
-            { Word: CheckpointSelector.BestWord } => best,
-            _ => await kept.OrderByDescending(c => c.Iteration).FirstOrDefaultAsync(cancellationToken),
-        };
-        if (checkpoint is not null) return (checkpoint, null);
-        var iterations = await kept.OrderBy(c => c.Iteration).Select(c => c.Iteration).ToListAsync(cancellationToken);
-        if (iterations.Count == 0)
-            return (null, Problems.Of(StatusCodes.Status409Conflict, "The run has no checkpoint yet. The first is written after checkpointEvery iterations."));
-        if (selector.Word == CheckpointSelector.BestWord)
-            return (null, Problems.Of(StatusCodes.Status409Conflict, run.BestIteration is null
-                ? "The run has no best checkpoint yet: the first evaluation (every evaluateEvery iterations) picks one. Ask for \"latest\" or a kept iteration."
-                : $"The best checkpoint (iteration {run.BestIteration}) is no longer kept."));
-        return (null, IterationProblem($"no checkpoint at {selector}; kept: {string.Join(", ", iterations)}"));
-    }
-
-    private static ValidationProblem IterationProblem(string error) =>
-        TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["iteration"] = [error] });
-
-    private static async Task<GeneratorCache.Lease?> AcquireAsync(GeneratorCache cache, RunCheckpoint checkpoint, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await cache.AcquireAsync(checkpoint.BlobKey, cancellationToken);
-        }
-        catch (CheckpointMissingException)
-        {
-            return null;
-        }
-    }
-
-    private static ProblemHttpResult MissingCheckpoint(RunCheckpoint checkpoint) =>
-        Problems.Of(StatusCodes.Status409Conflict, $"The checkpoint at {checkpoint.Iteration} is missing from storage.");
-
-    private static void SetHeaders(HttpContext http, long iteration, long seed, GeneratorCache.Lease lease, ServerTiming timing)
-    {
-        timing.WriteTo(http.Response);
-        http.Response.Headers["X-Checkpoint-Iteration"] = iteration.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        http.Response.Headers["X-Seed"] = seed.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        http.Response.Headers["X-Generator-Cache"] = lease.LoadedNow ? "miss" : "hit";
-        if (lease.LoadedNow)
-            http.Response.Headers["X-Generator-Load-Milliseconds"] = lease.LoadTime.TotalMilliseconds.ToString("0", System.Globalization.CultureInfo.InvariantCulture);
+        return TypedResults.File(zip.ToArray(), "application/zip", $"{GenerationRequests.FileStem(run.Name)}-it{checkpoint.Iteration}-generator.zip");
     }
 
     private static byte[] Zip(IReadOnlyList<PixelImage> images, long seed)
@@ -249,17 +199,20 @@ public static class GenerationApi
         return buffer.ToArray();
     }
 
-    /// <summary>A file name part from a run name: runs of letters, digits and '_' joined by '-'.</summary>
-    private static string FileStem(string name)
-    {
-        var stem = string.Join('-', new string(name.Select(c => char.IsAsciiLetterOrDigit(c) || c is '_' ? c : ' ').ToArray())
-            .Split(' ', StringSplitOptions.RemoveEmptyEntries));
-        return stem.Length == 0 ? "run" : stem[..Math.Min(stem.Length, 60)];
-    }
 }
 
-/// <summary>count: 1 to the cap (256 by default), default 16. seed: default 0. iteration: a kept checkpoint's iteration, "latest" or "best" (see <see cref="CheckpointSelector"/>). format: grid or zip.</summary>
-public sealed record GenerateRequest(int? Count, long? Seed, CheckpointSelector? Iteration, double? Truncation, int? Label, string? Format);
+/// <summary>
+/// count: 1 to the cap (256 by default), default 16. seed: default 0. iteration: a kept checkpoint's iteration, "latest" or
+/// "best" (see <see cref="CheckpointSelector"/>). format: grid or zip. "More like this": around (a latent, as POST
+/// .../project returns) or aroundSeed (the first image of that seed) gives the center, the first image, and count - 1
+/// variations at spread (0 to 2, default 0.35) drawn from seed.
+/// </summary>
+public sealed record GenerateRequest(int? Count, long? Seed, CheckpointSelector? Iteration, double? Truncation, LabelSelector? Label, string? Format,
+    float[]? Around = null, long? AroundSeed = null, double? Spread = null);
 
-/// <summary>steps: frames, 2 to the cap (120 by default), default 16. frameMilliseconds: 20 to 5000, default 80.</summary>
-public sealed record InterpolateRequest(long SeedFrom, long SeedTo, int? Steps, CheckpointSelector? Iteration, double? Truncation, int? Label, int? FrameMilliseconds);
+/// <summary>
+/// steps: frames, 2 to the cap (120 by default), default 16. frameMilliseconds: 20 to 5000, default 80. latentFrom and
+/// latentTo (latentDim numbers each, as POST /api/runs/{id}/project returns) replace the seeds' latents when given.
+/// </summary>
+public sealed record InterpolateRequest(long SeedFrom, long SeedTo, int? Steps, CheckpointSelector? Iteration, double? Truncation, LabelSelector? Label, int? FrameMilliseconds,
+    float[]? LatentFrom = null, float[]? LatentTo = null);

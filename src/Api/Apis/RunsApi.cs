@@ -169,7 +169,8 @@ public static class RunsApi
     public static async Task<Results<Ok<RunResponse>, ProblemHttpResult>> GetRunAsync(Guid id, ClaimsPrincipal caller, GanDbContext db, CancellationToken cancellationToken)
     {
         var run = await FindAsync(db, caller.UserId(), id, cancellationToken);
-        return run is null ? Problems.NotFound("run") : TypedResults.Ok(ToResponse(run));
+        if (run is null) return Problems.NotFound("run");
+        return TypedResults.Ok(ToResponse(run) with { Queue = await RunScheduler.PlaceOfAsync(db, run, cancellationToken) });
     }
 
     public static async Task<Results<Accepted<RunResponse>, ProblemHttpResult>> CancelRunAsync(
@@ -416,7 +417,8 @@ public sealed record RunResponse(
     Guid Id, Guid DatasetId, string Name, string Preset, string Status, long Iteration, long TotalIterations,
     double? ImagesPerSecond, double? EtaSeconds, DateTime? Eta, LatestResponse? Latest, RunMetricsResponse? Metrics, BestResponse? Best,
     IReadOnlyList<DiagnosisResponse> Diagnostics, string? Error, JsonObject Config,
-    DateTime CreatedAt, DateTime? StartedAt, DateTime? FinishedAt, Guid? ParentRunId, long? ParentIteration, long? CheckpointIteration);
+    DateTime CreatedAt, DateTime? StartedAt, DateTime? FinishedAt, Guid? ParentRunId, long? ParentIteration, long? CheckpointIteration,
+    QueuePlace? Queue = null);
 
 public sealed record LatestResponse(double? LossD, double? LossG, double? DReal, double? DFake, double? AugmentP, long SkippedSteps);
 

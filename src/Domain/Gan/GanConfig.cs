@@ -113,6 +113,11 @@ public sealed record GanConfig
     public bool Conditional { get; init; }
     /// <summary>Number of classes for a conditional run: 0 = taken from the dataset's labels, else 2 to 1000.</summary>
     public int NumClasses { get; init; }
+    /// <summary>
+    /// The label of each class index of a conditional run, in index order: recorded by the trainer from the images'
+    /// labels when it starts (a value sent with a run is replaced), so generation can take "cat" instead of 0.
+    /// </summary>
+    public IReadOnlyList<string>? ClassNames { get; init; }
     /// <summary>Random seed; null = pick one (the trainer records the one it used).</summary>
     public int? Seed { get; init; }
     /// <summary>Write a sample grid every N iterations (0 = only at the end).</summary>
@@ -258,6 +263,7 @@ public sealed record GanConfig
         && R1Gamma.Equals(other.R1Gamma) && LrG.Equals(other.LrG) && LrD.Equals(other.LrD)
         && Beta1.Equals(other.Beta1) && Beta2.Equals(other.Beta2) && NCritic == other.NCritic
         && Conditional == other.Conditional && NumClasses == other.NumClasses && Seed == other.Seed
+        && (ClassNames ?? []).SequenceEqual(other.ClassNames ?? [])
         && SampleEvery == other.SampleEvery && CheckpointEvery == other.CheckpointEvery
         && EvaluateEvery == other.EvaluateEvery && Threads == other.Threads
         && Equals(Preprocess, other.Preprocess)

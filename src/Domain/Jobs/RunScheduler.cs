@@ -86,4 +86,39 @@ public sealed class RunScheduler(GanDbContext db, IBackgroundJobClient jobs, Tim
             }
         }
     }
+
+    /// <summary>
+    /// Where a queued run stands in the shared queue: its place (1 = next), how many runs train now, and an estimate
+    /// of the wait in seconds when every run before it has a known end (a running run's ETA, a queued one's time
+    /// budget), shared out over the runs training at once. Null for a run that is not queued.
+    /// </summary>
+    public static async Task<QueuePlace?> PlaceOfAsync(GanDbContext db, Run run, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        ArgumentNullException.ThrowIfNull(run);
+        if (run.Status != RunStatus.Queued) return null;
+        var queuedAt = run.QueuedAt ?? run.CreatedAt;
+        // Hangfire takes jobs first in, first out: the runs queued before this one go first.
+        var ahead = await db.Runs.AsNoTracking()
+            .Where(r => r.Status == RunStatus.Queued && r.Id != run.Id && (r.QueuedAt ?? r.CreatedAt) < queuedAt)
+            .Select(r => r.ConfigJson).ToListAsync(cancellationToken);
+        var running = await db.Runs.AsNoTracking().Where(r => r.Status == RunStatus.Running).Select(r => r.EtaSeconds).ToListAsync(cancellationToken);
+        var budgets = ahead.Select(QueuedSeconds).ToList();
+        double? wait = running.All(eta => eta is not null) && budgets.All(b => b is not null)
+            ? (running.Sum(eta => eta!.Value) + budgets.Sum(b => b!.Value)) / Math.Max(1, running.Count)
+            : null;
+        return new QueuePlace(ahead.Count + 1, running.Count, wait is { } w ? Math.Round(w) : null);
+    }
+
+    /// <summary>A queued run's length when its config caps it in minutes; otherwise unknown until it runs.</summary>
+    private static double? QueuedSeconds(string configJson)
+    {
+        using var config = System.Text.Json.JsonDocument.Parse(configJson);
+        return config.RootElement.TryGetProperty("minutes", out var minutes) && minutes.ValueKind == System.Text.Json.JsonValueKind.Number
+            ? minutes.GetDouble() * 60
+            : null;
+    }
 }
+
+/// <summary>A queued run's place (1 = next), the runs training now, and the estimated wait in seconds (null when unknown).</summary>
+public sealed record QueuePlace(int Position, int Running, double? WaitSeconds);

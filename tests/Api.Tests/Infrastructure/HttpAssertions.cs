@@ -19,6 +19,14 @@ public static class HttpAssertions
         return problem;
     }
 
+    /// Asserts a 400 ValidationProblem whose errors name the field; returns the problem.
+    public static async Task<JsonElement> AssertValidationProblemAsync(this HttpResponseMessage response, string field)
+    {
+        var problem = await response.AssertProblemAsync(HttpStatusCode.BadRequest);
+        Assert.True(problem.TryGetProperty("errors", out var errors) && errors.TryGetProperty(field, out _), $"no error for '{field}': {problem}");
+        return problem;
+    }
+
     public static async Task<T> ReadJsonAsync<T>(this HttpResponseMessage response, HttpStatusCode status = HttpStatusCode.OK)
     {
         var body = await response.Content.ReadAsStringAsync();

@@ -83,6 +83,15 @@ public sealed class StudioTests(StudioBrowser studio) : IClassFixture<StudioBrow
         var generated = page.GetByRole(AriaRole.Img, new() { NameRegex = new Regex("^Generated images, seed 1") });
         await Assertions.Expect(generated).ToBeVisibleAsync();
         Assert.True(await generated.EvaluateAsync<bool>("i => i.complete && i.naturalWidth > 0"));
+        await page.GetByRole(AriaRole.Button, new() { Name = "More like this", Exact = true }).First.ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Img, new() { Name = "Variations of 1" })).ToBeVisibleAsync();
+
+        // From your own drawing: the closest image the run can make.
+        var drawing = Path.Combine(studio.DataDirectory, "mine.jpg");
+        await File.WriteAllBytesAsync(drawing, Fixtures.Read(Fixtures.PhonePhotos[2]));
+        await page.GetByLabel("Your drawing 1").SetInputFilesAsync(drawing);
+        await Assertions.Expect(page.GetByRole(AriaRole.Img, new() { Name = "The run's closest image to your drawing 1" })).ToBeVisibleAsync();
+        Assert.True(Errors.Count == 0, string.Join("\n", Errors));
 
         // Nothing went to another host, and the key was never in a URL.
         Assert.All(requests, url => Assert.True(url.StartsWith(studio.BaseUrl, StringComparison.Ordinal) || url.StartsWith("blob:", StringComparison.Ordinal) || url.StartsWith("data:", StringComparison.Ordinal), url));

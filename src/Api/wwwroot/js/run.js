@@ -9,6 +9,18 @@ import { generatePanel } from './generate.js';
 
 const terminal = ['completed', 'failed', 'cancelled'];
 
+/** "2nd in line, about 14 minutes" for a queued run; where it stands otherwise. */
+function queueText(run) {
+  if (run.status !== 'queued' || !run.queue) return t(`run.where.${run.status}`);
+  const place = t('run.queuePlace', { position: run.queue.position, ordinal: ordinal(run.queue.position) });
+  return run.queue.waitSeconds == null ? `${place}.` : `${place}, ${t('run.queueWait', { time: formatDuration(run.queue.waitSeconds) })}.`;
+}
+
+function ordinal(n) {
+  const suffix = n % 100 >= 11 && n % 100 <= 13 ? 'th' : ({ 1: 'st', 2: 'nd', 3: 'rd' })[n % 10] ?? 'th';
+  return `${n}${suffix}`;
+}
+
 export async function runView(id) {
   let run = await api(`/api/runs/${id}`);
   let samples = await api(`/api/runs/${id}/samples`);
@@ -57,7 +69,7 @@ export async function runView(id) {
     progress.max = total;
     progress.value = Math.min(run.iteration, total);
     progress.setAttribute('aria-valuetext', t('run.progressValue', { iteration: run.iteration.toLocaleString(), total: total.toLocaleString() }));
-    mount(status, h('span', { class: `badge status-${run.status}` }, t(`status.${run.status}`)), ' ', t(`run.where.${run.status}`), run.error ? h('span', { class: 'error' }, ` ${run.error}`) : null);
+    mount(status, h('span', { class: `badge status-${run.status}` }, t(`status.${run.status}`)), ' ', queueText(run), run.error ? h('span', { class: 'error' }, ` ${run.error}`) : null);
     mount(progressText, t('run.progressValue', { iteration: run.iteration.toLocaleString(), total: total.toLocaleString() }),
       run.status === 'running' && run.etaSeconds != null ? ` · ${t('run.eta', { time: formatDuration(run.etaSeconds) })}` : '',
       run.imagesPerSecond ? ` · ${t('run.speed', { speed: run.imagesPerSecond.toFixed(1) })}` : '');
@@ -113,6 +125,12 @@ export async function runView(id) {
   await refreshMetrics(true);
   await refreshGenerate();
 
+  // The queue's place is not in the event stream (it changes with other people's runs): asked for while queued.
+  const placeTimer = setInterval(async () => {
+    if (run.status !== 'queued' && run.status !== 'pending') return;
+    try { run = await api(`/api/runs/${id}`); drawRun(); } catch { /* the next tick tries again */ }
+  }, 5000);
+
   // Live: the run's own event stream (the session cookie authenticates it, so no key is in its URL).
   let events = null;
   if (!terminal.includes(run.status)) {
@@ -138,7 +156,7 @@ export async function runView(id) {
 
   return {
     title: run.name,
-    leave: () => events?.close(),
+    leave: () => { events?.close(); clearInterval(placeTimer); },
     element: h('section', { class: 'run' },
       h('h1', {}, run.name),
       status, progress, progressText, banner,

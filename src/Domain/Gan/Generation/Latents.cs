@@ -75,4 +75,21 @@ public static class Latents
         }
         return stack(rows).to(ScalarType.Float32).MoveToOuterDisposeScope();
     }
+
+    /// <summary>
+    /// "More like this": <paramref name="count"/> latents (count, dim) around <paramref name="center"/> ((dim) or
+    /// (1, dim)), the first the center itself and the rest center + spread * N(0, I) from <paramref name="seed"/>.
+    /// A spread of 0.3 keeps the subject and varies the details; 1 is about as far as two random latents apart.
+    /// </summary>
+    public static Tensor Around(Tensor center, int count, long seed, double spread)
+    {
+        ArgumentNullException.ThrowIfNull(center);
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        using var random = new Generator((ulong)seed);
+        using var scope = NewDisposeScope();
+        var c = center.reshape(1, -1).to(ScalarType.Float32);
+        var offsets = randn([count, c.shape[1]], generator: random) * spread;
+        offsets[0].zero_();
+        return (c + offsets).MoveToOuterDisposeScope();
+    }
 }

@@ -90,7 +90,11 @@ public sealed class GanTrainer : IDisposable
         var threads = _options.Threads ?? (config.Threads > 0 ? config.Threads : Environment.ProcessorCount);
         var seed = config.Seed ?? Random.Shared.Next();
         var numClasses = config.Conditional ? (config.NumClasses > 0 ? config.NumClasses : data.ClassCount) : config.NumClasses;
-        Config = config with { Threads = threads, Seed = seed, NumClasses = numClasses };
+        Config = config with
+        {
+            Threads = threads, Seed = seed, NumClasses = numClasses,
+            ClassNames = config.Conditional && data.ClassNames.Count > 0 ? data.ClassNames.ToList() : null,
+        };
         Device = device ?? CPU;
         torch.set_num_threads(threads);
         _data = data.Images.device.type == Device.type ? data : throw new ArgumentException("data must live on the trainer's device", nameof(data));
