@@ -16,6 +16,8 @@ if ! command -v chromium >/dev/null 2>&1; then
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
 export GANSERVICE_TEST_CHROMIUM="${GANSERVICE_TEST_CHROMIUM:-$(command -v chromium)}"
+# The browser tests' screenshots land here (CI keeps them as artefacts).
+export GANSERVICE_TEST_ARTIFACTS="${GANSERVICE_TEST_ARTIFACTS:-$PWD/artifacts/test}"
 
 echo "==> Building"
 dotnet build GanService.sln -c Release -nologo -v quiet

@@ -43,10 +43,19 @@ public sealed class StudioBrowser : GanApiFactory
         Browser = await _playwright.Chromium.LaunchAsync(new() { ExecutablePath = chromium, Headless = true, Args = ["--no-sandbox", "--disable-gpu"] });
     }
 
-    /// A fresh browser profile (no cookies, no storage) in the given language.
-    public async Task<IPage> NewPageAsync(string locale = "en-US")
+    /// Screenshots of the browser tests (GANSERVICE_TEST_ARTIFACTS, which scripts/test.sh sets, else beside the tests).
+    public static string Artifacts { get; } = Directory.CreateDirectory(
+        Environment.GetEnvironmentVariable("GANSERVICE_TEST_ARTIFACTS") is { Length: > 0 } configured
+            ? Path.Combine(configured, "studio") : Path.Combine(AppContext.BaseDirectory, "artifacts", "studio")).FullName;
+
+    /// The studio's files in the source tree (src/Api/wwwroot), for tests that read its language files.
+    public static string WebRoot { get; } = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "..", "src", "Api", "wwwroot"));
+
+    /// A fresh browser profile (no cookies, no storage) in the given language, on a laptop screen unless told.
+    public async Task<IPage> NewPageAsync(string locale = "en-US", (int Width, int Height)? viewport = null)
     {
-        var context = await Browser.NewContextAsync(new() { Locale = locale, ViewportSize = new() { Width = 1280, Height = 800 } });
+        var (width, height) = viewport ?? (1280, 800);
+        var context = await Browser.NewContextAsync(new() { Locale = locale, ViewportSize = new() { Width = width, Height = height } });
         context.SetDefaultTimeout(30_000);
         return await context.NewPageAsync();
     }

@@ -15,7 +15,7 @@ export async function adminView() {
       h('thead', {}, h('tr', {}, ['admin.name', 'admin.role', 'admin.maxRuns', 'admin.quota', 'admin.keys', 'common.actions'].map(k => h('th', { scope: 'col' }, t(k))))),
       h('tbody', {}, users.map(user => h('tr', {},
         h('td', {}, user.name), h('td', {}, user.isAdmin ? t('admin.admin') : t('admin.user')),
-        h('td', {}, user.maxConcurrentRuns), h('td', {}, formatBytes(user.storageQuotaBytes)), h('td', {}, user.activeKeys),
+        h('td', {}, user.maxConcurrentRuns), h('td', {}, user.storageQuotaBytes >= 2 ** 60 ? t('admin.unlimited') : formatBytes(user.storageQuotaBytes)), h('td', {}, user.activeKeys),
         h('td', {},
           h('button', { type: 'button', 'aria-label': t('admin.newKeyFor', { name: user.name }), onclick: async () => {
             try { const created = await api(`/api/users/${user.id}/keys`, { method: 'POST' }); showKey(user.name, created.apiKey); await refresh(); } catch (e) { announce(e.message, 'error'); }

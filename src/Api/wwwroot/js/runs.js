@@ -35,14 +35,17 @@ export async function compareView(query) {
   const slider = h('input', { type: 'range', min: 0, max: Math.max(0, common.length - 1), value: Math.max(0, common.length - 1), 'aria-label': t('compare.iteration') });
   const caption = h('p', { 'aria-live': 'polite' });
   const grids = runs.map(run => h('img', { class: 'sample-grid', alt: '', width: 256, height: 256 }));
+  slider.hidden = common.length < 2;
   const show = () => {
     const iteration = common[Number(slider.value)];
     mount(caption, iteration == null ? t('compare.noCommon') : t('run.iterationN', { iteration: iteration.toLocaleString() }));
     grids.forEach((img, i) => {
-      img.hidden = iteration == null;
-      if (iteration == null) return;
-      img.src = `/api/runs/${runs[i].id}/samples/${iteration}`;
-      img.alt = t('compare.gridAlt', { name: runs[i].name, iteration });
+      // No iteration in common (a fork, say): each run's latest grid.
+      const shown = iteration ?? samples[i].at(-1)?.iteration;
+      img.hidden = shown == null;
+      if (shown == null) return;
+      img.src = `/api/runs/${runs[i].id}/samples/${shown}`;
+      img.alt = t('compare.gridAlt', { name: runs[i].name, iteration: shown });
     });
   };
   slider.addEventListener('input', show);
