@@ -431,7 +431,8 @@ public sealed record RunMetricsResponse(long Iteration, double? Swd, double? Swd
 /// </summary>
 public sealed record BestResponse(long Iteration, double? Swd, double? Diversity);
 
-public sealed record DiagnosisResponse(string Code, long Iteration, string Message, string Suggestion);
+/// <summary>A diagnosis in plain words, with the figures it quotes by name (<c>values</c>) for clients that say it in another language.</summary>
+public sealed record DiagnosisResponse(string Code, long Iteration, string Message, string Suggestion, IReadOnlyDictionary<string, string>? Values = null);
 
 public sealed record SampleResponse(long Iteration, string Url);
 

@@ -149,7 +149,7 @@ internal sealed class RunTrainingSink(
         var evaluation = Trainer.LatestEvaluation;
         var measured = evaluation is null ? null : MetricRow.From(evaluation, 0);
         var skipped = Trainer.SkippedSteps;
-        var diagnostics = JsonSerializer.Serialize(Trainer.Diagnoses.Select(d => new { code = d.Code, iteration = d.Iteration, message = d.Message, suggestion = d.Suggestion }));
+        var diagnostics = JsonSerializer.Serialize(Trainer.Diagnoses.Select(d => new { code = d.Code, iteration = d.Iteration, message = d.Message, suggestion = d.Suggestion, values = d.Values }));
         var now = time.GetUtcNow().UtcDateTime;
         var trained = session.SecondsTrained;
         var rows = _rows.ToList();

@@ -104,11 +104,17 @@ public sealed class SessionApiTests(SqliteApiFactory factory) : IClassFixture<Sq
         Assert.Equal("no-referrer", Assert.Single(page.Headers.GetValues("Referrer-Policy")));
         Assert.Equal("nosniff", Assert.Single(page.Headers.GetValues("X-Content-Type-Options")));
 
-        // Every text of the studio comes from the language files; both have the same keys.
+        // Every text of the studio comes from the language files; both have the same keys, and Japanese also says
+        // each diagnosis of the service in its own words (in English the studio shows the service's own text).
         var english = JsonDocument.Parse(await anonymous.GetStringAsync("/i18n/en.json")).RootElement;
         var japanese = JsonDocument.Parse(await anonymous.GetStringAsync("/i18n/ja.json")).RootElement;
-        Assert.Equal(english.EnumerateObject().Select(p => p.Name).Order(), japanese.EnumerateObject().Select(p => p.Name).Order());
+        var japaneseKeys = japanese.EnumerateObject().Select(p => p.Name).ToList();
+        Assert.Equal(english.EnumerateObject().Select(p => p.Name).Order(), japaneseKeys.Where(k => !k.StartsWith("diagnosis.", StringComparison.Ordinal)).Order());
         Assert.Equal("API key", english.GetProperty("signIn.apiKey").GetString());
+        var codes = typeof(GanService.Domain.Gan.Diagnosis.DiagnosisCodes).GetFields().Select(f => (string)f.GetValue(null)!).ToList();
+        Assert.NotEmpty(codes);
+        Assert.Equal(codes.SelectMany(c => new[] { $"diagnosis.{c}.message", $"diagnosis.{c}.suggestion" }).Order(),
+            japaneseKeys.Where(k => k.StartsWith("diagnosis.", StringComparison.Ordinal)).Order());
 
         // The API's errors carry the security headers too.
         var unauthorized = await anonymous.GetAsync("/api/me");

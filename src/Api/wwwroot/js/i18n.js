@@ -27,6 +27,9 @@ export function preferredLanguage() {
   return 'en';
 }
 
+/** Whether the current language has its own text for a key (not only the English fallback). */
+export const has = key => key in strings;
+
 /** t('run.eta', {time: '3:00'}): the string for a key, with {placeholders} filled in. */
 export function t(key, values = {}) {
   const text = strings[key] ?? fallback[key] ?? key;

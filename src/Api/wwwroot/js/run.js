@@ -2,12 +2,18 @@
 // sample grids with the best iteration marked, cancel and fork, and generation from any kept checkpoint.
 import { api } from './api.js';
 import { h, mount, field, formatDuration } from './dom.js';
-import { t } from './i18n.js';
+import { has, t } from './i18n.js';
 import { announce } from './app.js';
 import { lineChart } from './chart.js';
 import { generatePanel } from './generate.js';
 
 const terminal = ['completed', 'failed', 'cancelled'];
+
+/** A diagnosis in the studio's language: its own words from the language file when it has them, else the service's. */
+function said(diagnosis, part) {
+  const key = `diagnosis.${diagnosis.code}.${part}`;
+  return has(key) ? t(key, { iteration: diagnosis.iteration, ...(diagnosis.values ?? {}) }) : diagnosis[part];
+}
 
 /** "2nd in line, about 14 minutes" for a queued run; where it stands otherwise. */
 function queueText(run) {
@@ -74,7 +80,7 @@ export async function runView(id) {
       run.status === 'running' && run.etaSeconds != null ? ` · ${t('run.eta', { time: formatDuration(run.etaSeconds) })}` : '',
       run.imagesPerSecond ? ` · ${t('run.speed', { speed: run.imagesPerSecond.toFixed(1) })}` : '');
     mount(banner, run.diagnostics.length ? h('div', { class: 'banner', role: 'alert' }, h('h2', {}, t('run.diagnoses')),
-      h('ul', {}, run.diagnostics.map(d => h('li', {}, h('strong', {}, t('run.atIteration', { iteration: d.iteration }), ' '), d.message, h('br'), h('em', {}, d.suggestion))))) : null);
+      h('ul', {}, run.diagnostics.map(d => h('li', {}, h('strong', {}, t('run.atIteration', { iteration: d.iteration }), ' '), said(d, 'message'), h('br'), h('em', {}, said(d, 'suggestion')))))) : null);
     mount(best, run.best ? [t('run.best', { iteration: run.best.iteration.toLocaleString(), swd: run.best.swd?.toFixed(1) ?? '–' }), ' ',
       h('button', { type: 'button', onclick: () => { const index = samples.findIndex(s => s.iteration === run.best.iteration); if (index >= 0) { shown = index; showSample(); } } }, t('run.showBest'))] : null);
     drawActions();

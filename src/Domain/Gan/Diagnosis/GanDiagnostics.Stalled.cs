@@ -27,6 +27,7 @@ public sealed partial class GanDiagnostics
             DiagnosisCodes.Stalled,
             now,
             Inv($"The samples have stopped getting better: the best so far are from iteration {best.Iteration} (SWD {best.Swd:F1}), and the {tracker.EvaluationsSinceBest} evaluations since, over {now - best.Iteration} iterations, have not beaten them. GANs trained on few pictures often peak well before the planned end and then slowly get worse, up to a collapse, so more of the same training is unlikely to help."),
-            Inv($"Stop here and use iteration {best.Iteration}: cancel the run, and generate, interpolate and export then use its best checkpoint by default (or pass \"iteration\": \"best\"). To try for better, fork from iteration {best.Iteration} with lower learning rates, stronger augmentation or more training pictures."));
+            Inv($"Stop here and use iteration {best.Iteration}: cancel the run, and generate, interpolate and export then use its best checkpoint by default (or pass \"iteration\": \"best\"). To try for better, fork from iteration {best.Iteration} with lower learning rates, stronger augmentation or more training pictures."),
+            Values: Figures(("best", best.Iteration), ("swd", best.Swd.ToString("F1", System.Globalization.CultureInfo.InvariantCulture)), ("evaluations", tracker.EvaluationsSinceBest), ("span", now - best.Iteration)));
     }
 }

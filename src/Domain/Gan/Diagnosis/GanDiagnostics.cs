@@ -1,3 +1,4 @@
+using System.Globalization;
 namespace GanService.Domain.Gan.Diagnosis;
 
 /// <summary>
@@ -178,7 +179,8 @@ public sealed partial class GanDiagnostics
                 DiagnosisCodes.DOverpowering,
                 s.Iteration,
                 Inv($"The discriminator (the critic that tells real pictures from generated ones) has been winning too easily since iteration {since}: it is {real:P0} sure that real pictures are real and gives the generated ones only {fake:P0}. When the critic is this certain, its feedback becomes too weak for the generator to learn from, so the pictures stop improving or get worse."),
-                "Make the critic's job harder or slow it down: turn on augmentation (DiffAugment, or adaptive augmentation ADA), lower the discriminator's learning rate (for example halve it), use spectral normalisation in the discriminator, or add instance noise. With few training pictures (under about 1,000), augmentation usually helps most."));
+                "Make the critic's job harder or slow it down: turn on augmentation (DiffAugment, or adaptive augmentation ADA), lower the discriminator's learning rate (for example halve it), use spectral normalisation in the discriminator, or add instance noise. With few training pictures (under about 1,000), augmentation usually helps most.",
+                Values: Figures(("since", since), ("real", real.ToString("P0", CultureInfo.InvariantCulture)), ("fake", fake.ToString("P0", CultureInfo.InvariantCulture)))));
     }
 
     private void CheckCollapse(TrainingSnapshot s, List<GanDiagnosis> found)
@@ -207,7 +209,8 @@ public sealed partial class GanDiagnostics
             DiagnosisCodes.ModeCollapse,
             s.Iteration,
             Inv($"The generator has become repetitive: its pictures look far more alike than your training pictures do (similarity {gen:F2} between pairs of generated pictures against {real:F2} between pairs of training pictures, where 1 means identical), for {_collapseRun} evaluations in a row. It has found a few pictures that fool the discriminator and keeps making small variations of them (mode collapse)."),
-            "Go back to an earlier checkpoint whose samples were still varied, then lower the learning rates, turn on augmentation or spectral normalisation, or use a larger batch. A minibatch standard-deviation layer in the discriminator also counters this."));
+            "Go back to an earlier checkpoint whose samples were still varied, then lower the learning rates, turn on augmentation or spectral normalisation, or use a larger batch. A minibatch standard-deviation layer in the discriminator also counters this.",
+                Values: Figures(("generated", gen.ToString("F2", CultureInfo.InvariantCulture)), ("real", real.ToString("F2", CultureInfo.InvariantCulture)), ("evaluations", _collapseRun))));
     }
 
     private void CheckMemorisation(TrainingSnapshot s, List<GanDiagnosis> found)
@@ -227,7 +230,8 @@ public sealed partial class GanDiagnostics
             DiagnosisCodes.Memorisation,
             s.Iteration,
             Inv($"The generator is copying your training pictures instead of inventing new ones: a generated picture is on average only {ratio:F2} times as far from its closest training picture as training pictures are from each other (about 1 or more is normal; well below 1 means near copies)."),
-            "Use an earlier checkpoint from before the copying began, add more (or more varied) training pictures, turn on augmentation, or train for fewer iterations. Look at generated pictures next to their closest training pictures to confirm."));
+            "Use an earlier checkpoint from before the copying began, add more (or more varied) training pictures, turn on augmentation, or train for fewer iterations. Look at generated pictures next to their closest training pictures to confirm.",
+                Values: Figures(("ratio", ratio.ToString("F2", CultureInfo.InvariantCulture)))));
     }
 
     private void CheckAugmentation(TrainingSnapshot s, List<GanDiagnosis> found)
@@ -239,10 +243,15 @@ public sealed partial class GanDiagnostics
                 DiagnosisCodes.AugmentationLeaking,
                 s.Iteration,
                 Inv($"Augmentation has been close to full strength for a long time: its probability has stayed at {_o.AugmentHighP:F2} or more since iteration {since} (now {p:F2}). At this strength the distortions used to protect the discriminator (rotations, colour shifts, cut-outs) can leak into the generated pictures, which then come out rotated, discoloured or cut."),
-                "The discriminator keeps overfitting despite augmentation: add more training pictures, cap the augmentation probability (for example at 0.6), or use only augmentations that cannot leak (DiffAugment translation and colour), and check the samples for such distortions."));
+                "The discriminator keeps overfitting despite augmentation: add more training pictures, cap the augmentation probability (for example at 0.6), or use only augmentations that cannot leak (DiffAugment translation and colour), and check the samples for such distortions.",
+                Values: Figures(("since", since), ("high", _o.AugmentHighP.ToString("F2", CultureInfo.InvariantCulture)), ("p", p.ToString("F2", CultureInfo.InvariantCulture)))));
     }
 
     private static string Inv(FormattableString s) => FormattableString.Invariant(s);
+
+    /// <summary>A diagnosis's figures by name, as its message quotes them.</summary>
+    internal static IReadOnlyDictionary<string, string> Figures(params (string Name, object Value)[] figures) =>
+        figures.ToDictionary(f => f.Name, f => Convert.ToString(f.Value, CultureInfo.InvariantCulture) ?? "");
 
     /// <summary>A condition that must hold on every snapshot over a window of iterations; reports its start once.</summary>
     private sealed class Sustained

@@ -49,7 +49,23 @@ public sealed record TrainingSnapshot
 /// <param name="Message">What is going on, in plain words.</param>
 /// <param name="Suggestion">What to change.</param>
 /// <param name="StopTraining">True when training must stop (divergence): keep the last good checkpoint.</param>
-public sealed record GanDiagnosis(string Code, long Iteration, string Message, string Suggestion, bool StopTraining = false);
+/// <remarks>
+/// <see cref="Values"/> holds the figures that <see cref="Message"/> and <see cref="Suggestion"/> quote, formatted as
+/// they are there, by name, so a client can say the same in another language (the studio's Japanese does).
+/// </remarks>
+public sealed record GanDiagnosis(string Code, long Iteration, string Message, string Suggestion, bool StopTraining = false,
+    IReadOnlyDictionary<string, string>? Values = null)
+{
+    /// <summary>Value equality, <see cref="Values"/> compared by content.</summary>
+    public bool Equals(GanDiagnosis? other) =>
+        other is not null && Code == other.Code && Iteration == other.Iteration && Message == other.Message
+        && Suggestion == other.Suggestion && StopTraining == other.StopTraining
+        && (Values ?? Empty).OrderBy(v => v.Key, StringComparer.Ordinal).SequenceEqual((other.Values ?? Empty).OrderBy(v => v.Key, StringComparer.Ordinal));
+
+    public override int GetHashCode() => HashCode.Combine(Code, Iteration, Message);
+
+    private static readonly Dictionary<string, string> Empty = [];
+}
 
 /// <summary>The codes of <see cref="GanDiagnosis"/>.</summary>
 public static class DiagnosisCodes

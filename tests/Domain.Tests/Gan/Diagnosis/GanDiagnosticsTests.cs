@@ -163,6 +163,13 @@ public class GanDiagnosticsTests
             [DiagnosisCodes.DOverpowering, DiagnosisCodes.ModeCollapse, DiagnosisCodes.AugmentationLeaking, DiagnosisCodes.Memorisation, DiagnosisCodes.Divergence],
             found.Select(d => d.Code));
         Assert.All(found, d => Assert.False(string.IsNullOrWhiteSpace(d.Suggestion)));
+        // Each quotes its figures by name too (the studio's Japanese says them in its own words), as the message does.
+        string[][] figures = [["since", "real", "fake"], ["generated", "real", "evaluations"], ["since", "high", "p"], ["ratio"], []];
+        for (var i = 0; i < found.Count; i++)
+        {
+            Assert.Equal(figures[i], (found[i].Values?.Keys ?? []).ToArray());
+            Assert.All(found[i].Values?.Values ?? [], value => Assert.Contains(value, found[i].Message, StringComparison.Ordinal));
+        }
         Assert.True(diagnostics.IsActive(DiagnosisCodes.Divergence));
         Assert.Equal(found, GanDiagnostics.Analyze(history));
     }

@@ -33,6 +33,7 @@ public class StalledDiagnosisTests
         Assert.Contains("use iteration 3000", stalled.Suggestion);
         Assert.Contains("fork from iteration 3000", stalled.Suggestion);
         Assert.Contains("\"best\"", stalled.Suggestion);
+        Assert.Equal(new Dictionary<string, string> { ["best"] = "3000", ["swd"] = "24.0", ["evaluations"] = "4", ["span"] = "2000" }, stalled.Values);
         Assert.False(stalled.StopTraining);
     }
 
