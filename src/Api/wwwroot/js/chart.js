@@ -31,7 +31,7 @@ export function lineChart(title, series, { width = 560, height = 180, markX = nu
     label.textContent = Number(value.toPrecision(3)).toString();
     chart.append(label);
   }
-  for (const [value, anchor] of [[x0, 'start'], [x1, 'end']]) {
+  for (const [value, anchor] of x0 === x1 ? [[x0, 'start']] : [[x0, 'start'], [x1, 'end']]) {
     const label = svg('text', { x: X(value), y: height - 4, 'text-anchor': anchor, class: 'tick' });
     label.textContent = String(value);
     chart.append(label);
