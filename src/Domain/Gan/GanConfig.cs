@@ -126,6 +126,11 @@ public sealed record GanConfig
     public int CheckpointEvery { get; init; } = 1000;
     /// <summary>Compute the quality metrics every N iterations (0 = only at the end).</summary>
     public int EvaluateEvery { get; init; } = 500;
+    /// <summary>
+    /// Which scheduled checkpoints this run keeps besides its best and its latest: every Nth (multiples of N x
+    /// checkpointEvery); 0 keeps all; null follows the server (Retention:KeepEvery, default 1).
+    /// </summary>
+    public int? KeepCheckpoints { get; init; }
     /// <summary>Train only on images that have at least one of these tags (empty = all).</summary>
     public IReadOnlyList<string> IncludeTags { get; init; } = [];
     /// <summary>Leave out images that have any of these tags.</summary>
@@ -163,6 +168,8 @@ public sealed record GanConfig
         if (Channels is not (1 or 3))
             e["channels"] = "must be 1 (grayscale) or 3 (RGB)";
         Range(e, "iterations", Iterations, 1, 10_000_000);
+        if (KeepCheckpoints is < 0 or > 1_000_000)
+            e["keepCheckpoints"] = "must be 0 (keep every checkpoint) to 1000000 (every Nth scheduled checkpoint), or null for the server's setting";
         if (Minutes is { } minutes && !(minutes > 0 && minutes <= 100_000))
             e["minutes"] = "must be greater than 0 and at most 100000, or null (no time budget)";
         Range(e, "batchSize", BatchSize, 1, 1024);
@@ -265,7 +272,7 @@ public sealed record GanConfig
         && Conditional == other.Conditional && NumClasses == other.NumClasses && Seed == other.Seed
         && (ClassNames ?? []).SequenceEqual(other.ClassNames ?? [])
         && SampleEvery == other.SampleEvery && CheckpointEvery == other.CheckpointEvery
-        && EvaluateEvery == other.EvaluateEvery && Threads == other.Threads
+        && EvaluateEvery == other.EvaluateEvery && Threads == other.Threads && KeepCheckpoints == other.KeepCheckpoints
         && Equals(Preprocess, other.Preprocess)
         && IncludeTags.SequenceEqual(other.IncludeTags) && ExcludeTags.SequenceEqual(other.ExcludeTags);
 

@@ -50,11 +50,14 @@ public static class CheckpointRetention
         var checkpoints = await db.RunCheckpoints.AsNoTracking().Where(c => c.RunId == runId).OrderBy(c => c.Iteration).ToListAsync(cancellationToken);
         var forkedFrom = (await db.Runs.Where(r => r.ParentRunId == runId && r.ParentIteration != null)
             .Select(r => r.ParentIteration!.Value).ToListAsync(cancellationToken)).ToHashSet();
-        var cadence = (long)settings.KeepEvery * GanTrainer.ReadConfig(run.ConfigJson).CheckpointEvery;
+        var config = GanTrainer.ReadConfig(run.ConfigJson);
+        // The run's own keepCheckpoints wins over the server's setting.
+        var keepEvery = config.KeepCheckpoints ?? settings.KeepEvery;
+        var cadence = (long)keepEvery * config.CheckpointEvery;
         var latest = checkpoints.Count > 0 ? checkpoints[^1].Iteration : (long?)null;
 
         bool Keep(RunCheckpoint c) =>
-            settings.KeepEvery == 0
+            keepEvery == 0
             || c.Iteration == latest
             || c.Iteration == run.BestIteration
             || c.Iteration == run.CheckpointIteration || c.BlobKey == run.CheckpointKey

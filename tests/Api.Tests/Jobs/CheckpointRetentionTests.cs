@@ -104,6 +104,27 @@ public abstract class CheckpointRetentionTests<TFactory>(TFactory factory) where
         var problem = await upload.AssertProblemAsync(HttpStatusCode.RequestEntityTooLarge);
         Assert.Contains("quota", problem.GetProperty("detail").GetString());
     }
+
+    [Fact]
+    public async Task A_runs_own_keepCheckpoints_wins_over_the_servers_setting()
+    {
+        var (userId, _, datasetId) = await UserWithDatasetAsync("own-retention");
+        static void Keep(Run r, int? every)
+        {
+            var config = GanService.Domain.Gan.Training.GanTrainer.ReadConfig(r.ConfigJson) with { KeepCheckpoints = every };
+            r.ConfigJson = JsonSerializer.Serialize(config, GanService.Domain.Gan.GanPresets.JsonOptions);
+        }
+        var all = await RunRows.InsertAsync(factory, userId, datasetId, r => Keep(r, 0));
+        var everyOther = await RunRows.InsertAsync(factory, userId, datasetId, r => Keep(r, 2));
+        foreach (var run in new[] { all, everyOther }) await RunRows.AddCheckpointsAsync(factory, run.Id, [100, 200, 300, 400, 500], Size);
+
+        // The server says every 5th; the runs say all, and every 2nd (multiples of 200, and the latest).
+        Assert.Empty((await ApplyAsync(all.Id, keepEvery: 5)).Deleted);
+        var thinned = await ApplyAsync(everyOther.Id, keepEvery: 5);
+        Assert.Equal([200L, 400, 500], thinned.Kept);
+        Assert.Equal([100L, 300], thinned.Deleted);
+    }
+
 }
 
 public sealed class SqliteCheckpointRetentionTests(SqliteApiFactory factory) : CheckpointRetentionTests<SqliteApiFactory>(factory), IClassFixture<SqliteApiFactory>;

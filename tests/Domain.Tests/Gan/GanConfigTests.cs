@@ -97,6 +97,7 @@ public class GanConfigTests
     [InlineData("""{"lrG":0}""", "lrG")]
     [InlineData("""{"beta2":1.5}""", "beta2")]
     [InlineData("""{"nCritic":0}""", "nCritic")]
+    [InlineData("""{"keepCheckpoints":-1}""", "keepCheckpoints")]
     [InlineData("""{"batchSize":0}""", "batchSize")]
     [InlineData("""{"numClasses":1}""", "numClasses")]
     [InlineData("""{"iterations":"many"}""", "iterations")]
