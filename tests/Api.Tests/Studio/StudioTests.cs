@@ -217,6 +217,23 @@ public sealed class StudioTests(StudioBrowser studio) : IClassFixture<StudioBrow
     }
 
     [Fact]
+    public async Task A_sweeps_runs_are_compared_side_by_side_with_the_grid_values_that_differ()
+    {
+        var (_, client, apiKey) = await studio.CreateUserAsync("sweeper");
+        var datasetId = await UploadDatasetAsync(client);
+        var sweep = await client.PostAsJsonAsync("/api/sweeps", new { datasetId, name = "learning rates", config = TinyConfig(iterations: 10, every: 10), grid = new { lrD = new[] { 0.0001, 0.0004 } } });
+        Assert.Equal(System.Net.HttpStatusCode.Accepted, sweep.StatusCode);
+
+        var page = await OpenAsync(apiKey);
+        await page.GetByRole(AriaRole.Link, new() { Name = "Runs", Exact = true }).ClickAsync();
+        await Run(page, "Compare the runs of learning rates");
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Compare runs" })).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Rowheader, new() { Name = "lrD", Exact = true })).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("table thead th")).ToHaveCountAsync(3); // the setting, and one column per run
+        await AssertAccessibleAsync(page, "sweep compare");
+    }
+
+    [Fact]
     public async Task An_admin_manages_users_and_keys_and_opens_the_queue_dashboard()
     {
         var page = await OpenAsync(GanApiFactory.AdminKey);

@@ -23,11 +23,20 @@ export async function runsView() {
         h('td', {}, run.best ? t('runs.bestValue', { iteration: run.best.iteration, swd: run.best.swd?.toFixed(1) ?? '–' }) : '–'),
         h('td', {}, new Date(run.createdAt).toLocaleString()));
     }))) : h('p', {}, t('runs.none'), ' ', h('a', { href: '#/train' }, t('nav.train')));
-  return { title: t('runs.title'), element: h('section', {}, h('h1', {}, t('runs.title')), runs.length > 1 ? compare : null, table) };
+  const sweeps = await api('/api/sweeps');
+  const sweepList = sweeps.length ? h('section', {}, h('h2', {}, t('runs.sweeps')),
+    h('ul', {}, sweeps.map(sweep => h('li', {},
+      h('strong', {}, sweep.name), ' ', t('runs.sweepProgress', { finished: sweep.finished, runs: sweep.runs, grid: Object.keys(sweep.grid).join(', ') }), ' ',
+      h('button', { type: 'button', 'aria-label': t('runs.compareSweep', { name: sweep.name }), onclick: async () => {
+        const detail = await api(`/api/sweeps/${sweep.id}`);
+        location.hash = `#/compare?ids=${detail.runs.map(r => r.id).join(',')}`;
+      } }, t('runs.compareTheseRuns')))))) : null;
+  return { title: t('runs.title'), element: h('section', {}, h('h1', {}, t('runs.title')), runs.length > 1 ? compare : null, table, sweepList) };
 }
 
 export async function compareView(query) {
-  const ids = (query.get('ids') ?? '').split(',').filter(Boolean).slice(0, 4);
+  // Two to four runs chosen by hand, or a sweep's runs (up to 16).
+  const ids = (query.get('ids') ?? '').split(',').filter(Boolean).slice(0, 16);
   const runs = await Promise.all(ids.map(id => api(`/api/runs/${id}`)));
   const samples = await Promise.all(ids.map(id => api(`/api/runs/${id}/samples`)));
   // The iterations every run has a grid for; the slider moves them together.
