@@ -11,6 +11,7 @@ app.UseGanServiceApi();
 app.MapHealthApi();
 app.MapSessionApi();
 app.MapUsersApi();
+app.MapKeysApi();
 app.MapDatasetsApi();
 app.MapRunsApi();
 app.MapGenerationApi();

@@ -16,11 +16,14 @@ public sealed class ApiKeyAuthenticationHandler(
     UrlEncoder encoder,
     GanDbContext db,
     StudioSession sessions,
+    TimeProvider time,
     IProblemDetailsService problemDetails)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "ApiKey";
     public const string HeaderName = "X-Api-Key";
+    public const string ScopeClaim = "scope", KeyIdClaim = "key_id";
+    private static readonly TimeSpan LastUsedResolution = TimeSpan.FromMinutes(1);
 
     private string? _failure;
 
@@ -42,14 +45,22 @@ public sealed class ApiKeyAuthenticationHandler(
             return AuthenticateResult.NoResult();
         }
 
-        var user = await db.ApiKeys
-            .Where(key => key.KeyHash == hash && key.RevokedAt == null)
-            .Select(key => new { key.User!.Id, key.User.Name, key.User.IsAdmin })
+        var key = await db.ApiKeys
+            .Where(k => k.KeyHash == hash && k.RevokedAt == null)
+            .Select(k => new { KeyId = k.Id, k.Scopes, k.LastUsedAt, k.User!.Id, k.User.Name, k.User.IsAdmin })
             .SingleOrDefaultAsync(Context.RequestAborted);
-        if (user is null) return Fail("The API key is unknown or has been revoked.");
+        if (key is null) return Fail("The API key is unknown or has been revoked.");
 
-        List<Claim> claims = [new(ClaimTypes.NameIdentifier, user.Id.ToString()), new(ClaimTypes.Name, user.Name)];
-        if (user.IsAdmin) claims.Add(new Claim(ClaimTypes.Role, Roles.Admin));
+        // Last used, at most one write a minute per key: reads stay reads under load.
+        var now = time.GetUtcNow().UtcDateTime;
+        if (key.LastUsedAt is not { } last || now - last > LastUsedResolution)
+            await db.ApiKeys.Where(k => k.Id == key.KeyId && (k.LastUsedAt == null || k.LastUsedAt < now - LastUsedResolution))
+                .ExecuteUpdateAsync(u => u.SetProperty(k => k.LastUsedAt, now), Context.RequestAborted);
+
+        var scopes = KeyScopes.Of(key.Scopes, key.IsAdmin);
+        List<Claim> claims = [new(ClaimTypes.NameIdentifier, key.Id.ToString()), new(ClaimTypes.Name, key.Name), new(KeyIdClaim, key.KeyId.ToString())];
+        claims.AddRange(scopes.Select(scope => new Claim(ScopeClaim, scope)));
+        if (key.IsAdmin && scopes.Contains(KeyScopes.Admin)) claims.Add(new Claim(ClaimTypes.Role, Roles.Admin));
         var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName));
         return AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName));
     }
@@ -89,4 +100,13 @@ public static class ClaimsPrincipalExtensions
     public static Guid UserId(this ClaimsPrincipal principal) =>
         Guid.Parse(principal.FindFirstValue(ClaimTypes.NameIdentifier)
             ?? throw new InvalidOperationException("The request is not authenticated."));
+
+    /// The id of the API key the request came with (also for a studio session: the key it signed in with).
+    public static Guid KeyId(this ClaimsPrincipal principal) =>
+        Guid.Parse(principal.FindFirstValue(ApiKeyAuthenticationHandler.KeyIdClaim)
+            ?? throw new InvalidOperationException("The request is not authenticated."));
+
+    /// The key's scopes (<see cref="KeyScopes"/>).
+    public static IReadOnlyList<string> Scopes(this ClaimsPrincipal principal) =>
+        principal.FindAll(ApiKeyAuthenticationHandler.ScopeClaim).Select(c => c.Value).ToList();
 }

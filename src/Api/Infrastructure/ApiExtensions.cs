@@ -54,6 +54,7 @@ public static class ApiExtensions
 
         services.AddGanServiceOpenApi();
         services.AddStudio(builder.Configuration);
+        services.AddGanServiceRateLimits(builder.Configuration);
         return builder;
     }
 
@@ -72,8 +73,11 @@ public static class ApiExtensions
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseStudio();
+        app.UseJsonBodyLimit();
         app.UseHttpMetrics();
         app.UseAuthentication();
+        app.UseKeyScopes();
+        app.UseRateLimiter();
         app.UseAuthorization();
         app.UseGanServiceOpenApi();
         // The queue's dashboard, for admins only (our API key auth, not Hangfire's local-requests-only default).

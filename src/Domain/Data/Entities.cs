@@ -22,6 +22,15 @@ public sealed class ApiKey
     public required string Prefix { get; set; }
     public DateTime CreatedAt { get; set; } = DateTime.UtcNow;
     public DateTime? RevokedAt { get; set; }
+    /// What the person calls it ("laptop", "CI"); empty for a key an admin issued.
+    public string Name { get; set; } = "";
+    /// <summary>
+    /// Comma-separated <see cref="GanService.Domain.Auth.KeyScopes"/> ("read,train"); null for a key an admin issued,
+    /// which may do all that its user may.
+    /// </summary>
+    public string? Scopes { get; set; }
+    /// When the key was last seen (refreshed at most once a minute, so reads do not each write).
+    public DateTime? LastUsedAt { get; set; }
 }
 
 public sealed class Dataset

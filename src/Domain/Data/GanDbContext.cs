@@ -42,6 +42,8 @@ public abstract class GanDbContext(DbContextOptions options) : DbContext(options
         {
             key.Property(k => k.KeyHash).HasMaxLength(64);
             key.Property(k => k.Prefix).HasMaxLength(16);
+            key.Property(k => k.Name).HasMaxLength(100);
+            key.Property(k => k.Scopes).HasMaxLength(64);
             key.HasIndex(k => k.KeyHash).IsUnique();
         });
 

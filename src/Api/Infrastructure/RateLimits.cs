@@ -1,0 +1,68 @@
+using System.Globalization;
+using System.Threading.RateLimiting;
+using GanService.Api.Auth;
+using Microsoft.AspNetCore.RateLimiting;
+
+namespace GanService.Api.Infrastructure;
+
+/// <summary>
+/// Requests per API key (section <c>RateLimits</c>): a token bucket of <see cref="Burst"/> requests refilled at
+/// <see cref="PermitsPerSecond"/>, ASP.NET Core's rate limiter partitioned by the key (or, before sign-in, by the client
+/// address). Past it: 429 with Retry-After. The studio's files and the health probes are not counted.
+/// </summary>
+public sealed record RateLimits
+{
+    public double PermitsPerSecond { get; init; } = 20;
+    public int Burst { get; init; } = 200;
+
+    public static RateLimits From(IConfiguration configuration)
+    {
+        var limits = configuration.GetSection("RateLimits").Get<RateLimits>() ?? new RateLimits();
+        return limits is { PermitsPerSecond: > 0, Burst: >= 1 } ? limits
+            : throw new InvalidOperationException($"RateLimits: PermitsPerSecond ({limits.PermitsPerSecond}) must be above 0 and Burst ({limits.Burst}) at least 1.");
+    }
+}
+
+public static class RateLimitExtensions
+{
+    public static IServiceCollection AddGanServiceRateLimits(this IServiceCollection services, IConfiguration configuration)
+    {
+        var limits = RateLimits.From(configuration);
+        // Refill in steps of a tenth of a second, so a burst spent is partly back soon.
+        var period = TimeSpan.FromMilliseconds(100);
+        var perPeriod = Math.Max(1, (int)Math.Round(limits.PermitsPerSecond * period.TotalSeconds));
+        services.AddRateLimiter(options =>
+        {
+            options.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
+            {
+                if (!context.Request.Path.StartsWithSegments("/api", StringComparison.OrdinalIgnoreCase))
+                    return RateLimitPartition.GetNoLimiter("unlimited");
+                var partition = context.User.Identity?.IsAuthenticated == true
+                    ? "key:" + context.User.FindFirst(ApiKeyAuthenticationHandler.KeyIdClaim)?.Value
+                    : "address:" + context.Connection.RemoteIpAddress;
+                return RateLimitPartition.GetTokenBucketLimiter(partition, _ => new TokenBucketRateLimiterOptions
+                {
+                    TokenLimit = limits.Burst, TokensPerPeriod = perPeriod, ReplenishmentPeriod = period, QueueLimit = 0, AutoReplenishment = true,
+                });
+            });
+            options.OnRejected = async (rejected, cancellationToken) =>
+            {
+                var context = rejected.HttpContext;
+                var wait = rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) ? retryAfter : TimeSpan.FromSeconds(1);
+                var seconds = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds));
+                context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
+                context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+                await context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+                {
+                    HttpContext = context,
+                    ProblemDetails =
+                    {
+                        Status = StatusCodes.Status429TooManyRequests, Title = "Too many requests",
+                        Detail = $"This key sent more than {limits.Burst} requests at once or {limits.PermitsPerSecond:0.#} a second for a while; try again in {seconds} s.",
+                    },
+                });
+            };
+        });
+        return services;
+    }
+}
