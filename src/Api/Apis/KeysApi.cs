@@ -18,14 +18,18 @@ public static class KeysApi
             .WithSummary("Creates another key of yours with a name and scopes (read, train, admin); the key is shown only in this response.")
             .WithDescription("`read` looks (every GET) and makes images that store nothing (generate, interpolate, project); `train` also uploads, " +
                              "changes, starts and deletes; `admin` also the admin routes, for an admin. A key can give no scope it lacks itself.")
-            .WithExamples(request: new CreateKeyRequest("laptop, read only", ["read"]), responseStatus: StatusCodes.Status201Created,
-                response: new CreatedKeyResponse(Guid.Parse("1b5e7c2a-4d3f-4e8a-9c1b-2a3d4e5f6a7b"), "laptop, read only", ["read"], "gan_Jk8m2QpX…", new DateTime(2026, 12, 3, 10, 0, 0, DateTimeKind.Utc)));
-        keys.MapGet("/", ListAsync).WithSummary("Your keys that still work: name, scopes, created and last used (never the key itself).");
+            .WithExamples(request: new CreateKeyRequest("laptop, read only", ["read"]), responseStatus: StatusCodes.Status201Created, response: ExampleCreated);
+        keys.MapGet("/", ListAsync).WithSummary("Your keys that still work: name, scopes, created and last used (never the key itself).")
+            .WithExamples(response: new[] { new KeyResponse(ExampleCreated.Id, ExampleCreated.Name, ["read"], "gan_Jk8m2Q…", ExampleCreated.CreatedAt, ExampleCreated.CreatedAt.AddHours(2), false) });
         keys.MapPost("/{id:guid}/rotate", RotateAsync)
-            .WithSummary("Replaces a key by a new one with the same name and scopes; the old one is refused from its next request.");
+            .WithSummary("Replaces a key by a new one with the same name and scopes; the old one is refused from its next request.")
+            .WithExamples(response: ExampleCreated, responseStatus: StatusCodes.Status201Created);
         keys.MapDelete("/{id:guid}", RevokeAsync).WithSummary("Revokes one of your keys; it is refused from its very next request.");
         return app;
     }
+
+    private static readonly CreatedKeyResponse ExampleCreated =
+        new(Guid.Parse("1b5e7c2a-4d3f-4e8a-9c1b-2a3d4e5f6a7b"), "laptop, read only", ["read"], "gan_Jk8m2QpX…", new DateTime(2026, 12, 3, 10, 0, 0, DateTimeKind.Utc));
 
     public static async Task<Results<Created<CreatedKeyResponse>, ValidationProblem>> CreateAsync(
         CreateKeyRequest request, ClaimsPrincipal caller, GanDbContext db, CancellationToken cancellationToken)

@@ -28,6 +28,7 @@ public static class ProjectionApi
                              "(`latentFrom`, `latentTo`) to walk between two of your own drawings. `steps` is 10 to 500 (default 150); more is closer and slower.")
             .Accepts<IFormFile>("multipart/form-data")
             .Produces<ProjectionResponse>()
+            .WithExamples(response: new ProjectionResponse(3000, [0.12f, -1.03f, 0.57f], "data:image/png;base64,iVBORw0KGgo…", "data:image/png;base64,iVBORw0KGgo…", 0.71, 0.18))
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);

@@ -15,14 +15,17 @@ public static class SessionApi
     {
         var session = app.MapGroup("/api/session").WithTags("Studio session");
         session.MapPost("/", SignInAsync).AllowAnonymous()
+            .WithExamples(request: new SignInRequest("gan_3q2-7XbN0c…"), response: Example)
             .WithSummary("Signs the studio in with an API key: sets an HttpOnly, SameSite=Strict cookie and returns the CSRF token that writes through it must send in X-CSRF-Token.")
             .ProducesProblem(StatusCodes.Status401Unauthorized);
-        session.MapGet("/", GetSession).AllowAnonymous()
+        session.MapGet("/", GetSession).AllowAnonymous().WithExamples(response: Example)
             .WithSummary("The signed-in session and its CSRF token (the studio asks again after a reload); 204 when not signed in.");
         session.MapDelete("/", SignOut).AllowAnonymous()
             .WithSummary("Signs out: the session cookie is removed.");
         return app;
     }
+
+    private static readonly SessionResponse Example = new(Guid.Parse("7d1f5c1e-2f7b-4a8e-9a51-0d6f3c2b8e11"), "ada", false, "q8vJ0m7hY2…");
 
     public static async Task<Results<Ok<SessionResponse>, ValidationProblem, ProblemHttpResult>> SignInAsync(
         SignInRequest request, HttpContext context, GanDbContext db, StudioSession sessions, CancellationToken cancellationToken)
