@@ -17,6 +17,7 @@ internal static class CommandLine
         new BenchGenerateCommand(),
         new BenchDataCommand(),
         new FewShotExportCommand(),
+        new ScoreCommand(),
     ];
 
     public static int Run(IReadOnlyList<string> args, TextWriter output, TextWriter error)

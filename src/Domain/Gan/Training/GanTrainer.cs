@@ -339,15 +339,11 @@ public sealed class GanTrainer : IDisposable
             var idx = randperm(real.shape[0], generator: g)[..(int)_options.EvaluationSamples];
             real = real.index_select(0, idx);
         }
-        var swd = SlicedWasserstein.Compute(generated, real, _options.Swd, seed);
         if (real.shape[0] >= 4)
             _realFloor ??= SlicedWasserstein.RealFloor(real, _options.Swd, seed);
-        var diversity = Diversity.Compute(generated, _options.DiversityPairs, seed);
         if (real.shape[0] >= 2)
             _realDiversity ??= Diversity.Compute(real, _options.DiversityPairs, seed);
-        var nn = real.shape[0] >= 2 ? NearestNeighbour.Compute(generated, real) : null;
-        var result = new EvaluationResult(Iteration, swd.Mean, _realFloor?.Mean ?? double.NaN, diversity,
-            _realDiversity ?? double.NaN, nn?.Ratio ?? double.NaN, nn?.CopyFraction ?? double.NaN);
+        var result = Measure(Iteration, generated, real, _options, seed, _realFloor, _realDiversity);
         LatestEvaluation = result;
         Observe(new TrainingSnapshot
         {
@@ -355,10 +351,31 @@ public sealed class GanTrainer : IDisposable
             Swd = result.Swd,
             Diversity = result.Diversity,
             RealDiversity = _realDiversity,
-            NnRatio = nn?.Ratio,
+            NnRatio = double.IsFinite(result.NnRatio) ? result.NnRatio : null,
             AugmentP = _parts.Ada?.P,
         });
         return result;
+    }
+
+    /// <summary>
+    /// The evaluation's figures for generated images against real ones (each (N, C, R, R) in [-1, 1] on the CPU): the
+    /// one measure for training and for scoring another program's samples (<c>GanService.Worker score</c>). The real
+    /// set's own figures are computed unless given (a trainer computes them once per run).
+    /// </summary>
+    public static EvaluationResult Measure(long iteration, Tensor generated, Tensor real, GanTrainerOptions options, long seed,
+        SwdResult? realFloor = null, double? realDiversity = null)
+    {
+        ArgumentNullException.ThrowIfNull(generated);
+        ArgumentNullException.ThrowIfNull(real);
+        ArgumentNullException.ThrowIfNull(options);
+        using var scope = NewDisposeScope();
+        var swd = SlicedWasserstein.Compute(generated, real, options.Swd, seed);
+        realFloor ??= real.shape[0] >= 4 ? SlicedWasserstein.RealFloor(real, options.Swd, seed) : null;
+        var diversity = Diversity.Compute(generated, options.DiversityPairs, seed);
+        realDiversity ??= real.shape[0] >= 2 ? Diversity.Compute(real, options.DiversityPairs, seed) : null;
+        var nn = real.shape[0] >= 2 ? NearestNeighbour.Compute(generated, real) : null;
+        return new EvaluationResult(iteration, swd.Mean, realFloor?.Mean ?? double.NaN, diversity,
+            realDiversity ?? double.NaN, nn?.Ratio ?? double.NaN, nn?.CopyFraction ?? double.NaN);
     }
 
     /// <summary>The whole training state: G, D, EMA G, both optimisers, iteration, RNG states, ADA, config JSON.</summary>
