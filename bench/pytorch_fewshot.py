@@ -39,19 +39,13 @@ def diff_augment(x):
     return padded.permute(0, 2, 3, 1).contiguous()[gb, gx, gy].permute(0, 3, 1, 2)
 
 
-def main():
-    args = baseline_arguments(width=16, batch=8, latent=256)
-    g = fs.Generator(args.width, args.latent, args.channels, args.resolution)
-    d = fs.Discriminator(args.width, args.channels, args.resolution)
-    g_ema = copy.deepcopy(g).eval()
-    opt_g = torch.optim.Adam(g.parameters(), lr=2e-4, betas=(0.5, 0.999))
-    opt_d = torch.optim.Adam(d.parameters(), lr=2e-4, betas=(0.5, 0.999))
-    real_set = torch.rand(256, args.channels, args.resolution, args.resolution) * 2 - 1
-
+def training_step(g, d, g_ema, opt_g, opt_d, real_set, batch, latent):
+    """FastGAN-pytorch train.py's step, as a function of no arguments: random flips, DiffAugment on reals and fakes,
+    D's hinge with U(0.8, 1) margins plus its decoders' loss on reals, G's -D(fake), and the EMA of G."""
     def step():
-        real = real_set[torch.randint(0, real_set.shape[0], (args.batch,))]
-        real = torch.where(torch.rand(args.batch, 1, 1, 1) < 0.5, real.flip(3), real)
-        fake = g(torch.randn(args.batch, args.latent))
+        real = real_set[torch.randint(0, real_set.shape[0], (batch,))]
+        real = torch.where(torch.rand(batch, 1, 1, 1) < 0.5, real.flip(3), real)
+        fake = g(torch.randn(batch, latent))
         real, fake = diff_augment(real), diff_augment(fake)
         opt_d.zero_grad(set_to_none=True)
         part = random.randint(0, 3)
@@ -67,6 +61,24 @@ def main():
         with torch.no_grad():
             for p, avg in zip(g.parameters(), g_ema.parameters()):
                 avg.mul_(0.999).add_(p, alpha=0.001)
+    return step
+
+
+def networks(width, latent, channels, resolution):
+    """G, D, the EMA copy of G and both Adam optimisers, as FastGAN builds them."""
+    g = fs.Generator(width, latent, channels, resolution)
+    d = fs.Discriminator(width, channels, resolution)
+    g_ema = copy.deepcopy(g).eval()
+    opt_g = torch.optim.Adam(g.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    opt_d = torch.optim.Adam(d.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    return g, d, g_ema, opt_g, opt_d
+
+
+def main():
+    args = baseline_arguments(width=16, batch=8, latent=256)
+    g, d, g_ema, opt_g, opt_d = networks(args.width, args.latent, args.channels, args.resolution)
+    real_set = torch.rand(256, args.channels, args.resolution, args.resolution) * 2 - 1
+    step = training_step(g, d, g_ema, opt_g, opt_d, real_set, args.batch, args.latent)
 
     median = median_step_seconds(step, args.warmup, args.iterations)
     gflops = matmul_gflops()

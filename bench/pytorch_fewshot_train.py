@@ -8,7 +8,6 @@ as PNGs, which `GanService.Worker score` scores with the same measure as our run
 The last line is one JSON object with the figures.
 """
 import argparse
-import copy
 import json
 import os
 import random
@@ -17,12 +16,10 @@ import time
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from PIL import Image
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import fewshot_torch as fs  # noqa: E402
-from pytorch_fewshot import diff_augment  # noqa: E402
+from pytorch_fewshot import networks, training_step  # noqa: E402
 
 
 def load(directory, resolution):
@@ -50,32 +47,11 @@ def main():
     torch.set_num_threads(args.threads)
 
     real_set = load(args.images, args.resolution)
-    g = fs.Generator(args.width, args.latent, 1, args.resolution)
-    d = fs.Discriminator(args.width, 1, args.resolution)
-    g_ema = copy.deepcopy(g).eval()
-    opt_g = torch.optim.Adam(g.parameters(), lr=2e-4, betas=(0.5, 0.999))
-    opt_d = torch.optim.Adam(d.parameters(), lr=2e-4, betas=(0.5, 0.999))
-
+    g, d, g_ema, opt_g, opt_d = networks(args.width, args.latent, 1, args.resolution)
+    step = training_step(g, d, g_ema, opt_g, opt_d, real_set, args.batch, args.latent)
     start = time.time()
     for iteration in range(1, args.iterations + 1):
-        real = real_set[torch.randint(0, real_set.shape[0], (args.batch,))]
-        real = torch.where(torch.rand(args.batch, 1, 1, 1) < 0.5, real.flip(3), real)
-        fake = g(torch.randn(args.batch, args.latent))
-        real, fake = diff_augment(real), diff_augment(fake)
-        opt_d.zero_grad(set_to_none=True)
-        part = random.randint(0, 3)
-        logits, big, small, rebuilt = d(real, None, part)
-        err = F.relu(torch.rand_like(logits) * 0.2 + 0.8 - logits).mean() + d.reconstruction_loss(real, big, small, rebuilt, part)
-        fake_logits = d(fake.detach())
-        err = err + F.relu(torch.rand_like(fake_logits) * 0.2 + 0.8 + fake_logits).mean()
-        err.backward()
-        opt_d.step()
-        opt_g.zero_grad(set_to_none=True)
-        (-d(fake).mean()).backward()
-        opt_g.step()
-        with torch.no_grad():
-            for p, avg in zip(g.parameters(), g_ema.parameters()):
-                avg.mul_(0.999).add_(p, alpha=0.001)
+        step()
         if iteration % 100 == 0:
             print(f"it {iteration}/{args.iterations} {(time.time() - start) / iteration:.3f} s/it", file=sys.stderr, flush=True)
 
