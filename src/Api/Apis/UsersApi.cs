@@ -3,6 +3,9 @@ using GanService.Api.Auth;
 using GanService.Api.Infrastructure;
 using GanService.Domain.Auth;
 using GanService.Domain.Data;
+using GanService.Domain.Jobs;
+using GanService.Domain.Storage;
+using Hangfire;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 
@@ -30,6 +33,12 @@ public static class UsersApi
         app.MapGet("/api/me", GetMeAsync).WithTags("Users").RequireAuthorization()
             .WithSummary("Who the key belongs to, with usage and quotas.")
             .WithExamples(response: new MeResponse(ExampleUserId, "ada", false, new UsageResponse(33_146_980, 0, 3_466_980, 29_680_000), new QuotasResponse(2, 2048L << 20)));
+        app.MapGet("/api/me/export", ExportAsync).WithTags("Users").RequireAuthorization()
+            .WithSummary("All of your data as one zip: account, datasets with their originals, runs with metrics, sample grids and checkpoints, sweeps.")
+            .Produces(StatusCodes.Status200OK, typeof(Stream), "application/zip");
+        app.MapDelete("/api/me", DeleteMeAsync).WithTags("Users").RequireAuthorization()
+            .WithSummary("Deletes your account and everything in it: runs (cancelled first), checkpoints, samples, datasets, sweeps and keys.")
+            .ProducesProblem(StatusCodes.Status409Conflict);
         return app;
     }
 
@@ -88,6 +97,42 @@ public static class UsersApi
         db.ApiKeys.Add(new ApiKey { UserId = user.Id, KeyHash = ApiKeys.Hash(key), Prefix = ApiKeys.DisplayPrefix(key) });
         await db.SaveChangesAsync(cancellationToken);
         return TypedResults.Created($"/api/users/{user.Id}", new CreatedUserResponse(user.Id, user.Name, key));
+    }
+
+    public static async Task<FileStreamHttpResult> ExportAsync(ClaimsPrincipal caller, GanDbContext db, IBlobStore blobs, CancellationToken cancellationToken)
+    {
+        // Built in a temporary file (checkpoints make it large), which goes when the response is sent.
+        var file = new FileStream(Path.GetTempFileName(), FileMode.Create, FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.DeleteOnClose | FileOptions.Asynchronous);
+        try
+        {
+            await AccountArchive.WriteAsync(db, blobs, caller.UserId(), file, cancellationToken);
+            file.Position = 0;
+            return TypedResults.File(file, "application/zip", $"ganservice-{caller.Identity?.Name}-{DateTime.UtcNow:yyyyMMdd}.zip");
+        }
+        catch
+        {
+            await file.DisposeAsync();
+            throw;
+        }
+    }
+
+    public static async Task<Results<NoContent, ProblemHttpResult>> DeleteMeAsync(
+        ClaimsPrincipal caller, GanDbContext db, IBlobStore blobs, IBackgroundJobClient jobs, RunScheduler scheduler, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var userId = caller.UserId();
+        var user = await db.Users.SingleAsync(u => u.Id == userId, cancellationToken);
+        if (user.IsAdmin && !await db.Users.AnyAsync(u => u.IsAdmin && u.Id != userId, cancellationToken))
+            return Problems.Of(StatusCodes.Status409Conflict, "You are the only admin; make another admin before deleting this account. Nothing was deleted.");
+        // Runs first (each cancelled, its row and blobs gone), then the datasets' rows and blobs, then the account,
+        // whose keys, sweeps and remaining rows go with it.
+        foreach (var run in await db.Runs.AsNoTracking().Where(r => r.OwnerId == userId).ToListAsync(cancellationToken))
+            await RunsApi.DeleteAsync(db, blobs, jobs, scheduler, time, run, cancellationToken);
+        var datasets = await db.Datasets.Where(d => d.OwnerId == userId).Select(d => d.Id).ToListAsync(cancellationToken);
+        await db.Datasets.Where(d => d.OwnerId == userId).ExecuteDeleteAsync(cancellationToken);
+        foreach (var id in datasets) await blobs.DeletePrefixAsync($"datasets/{id}/", CancellationToken.None);
+        await db.Sweeps.Where(s => s.OwnerId == userId).ExecuteDeleteAsync(cancellationToken);
+        await db.Users.Where(u => u.Id == userId).ExecuteDeleteAsync(cancellationToken);
+        return TypedResults.NoContent();
     }
 
     public static async Task<Ok<MeResponse>> GetMeAsync(ClaimsPrincipal caller, GanDbContext db, CancellationToken cancellationToken)
