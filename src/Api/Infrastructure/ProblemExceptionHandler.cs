@@ -3,7 +3,9 @@ using Microsoft.AspNetCore.Diagnostics;
 namespace GanService.Api.Infrastructure;
 
 /// Turns exceptions that stand for a bad request into ProblemDetails with their status code
-/// (413 for a body over the limits, 400 for a malformed one); the rest become a plain 500.
+/// (413 for a body over the limits, 400 for a malformed one), an unreachable database or blob store into a 503 with
+/// Retry-After (the client's retry mends it once the service is back); the rest become a plain 500 that says nothing of
+/// the exception.
 public sealed class ProblemExceptionHandler(IProblemDetailsService problemDetails, ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
@@ -14,9 +16,14 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problemDetail
             // Thrown by the form reader when a multipart limit is passed.
             InvalidDataException invalid when invalid.Message.Contains("limit", StringComparison.OrdinalIgnoreCase)
                 => (StatusCodes.Status413PayloadTooLarge, invalid.Message),
+            _ when IsUnavailable(exception) => (StatusCodes.Status503ServiceUnavailable,
+                "The database or the storage cannot be reached just now; nothing was changed by this request that will not be retried. Try again shortly."),
             _ => (StatusCodes.Status500InternalServerError, "An unexpected error occurred. It has been logged."),
         };
-        if (status >= StatusCodes.Status500InternalServerError)
+        if (status == StatusCodes.Status503ServiceUnavailable) context.Response.Headers.RetryAfter = RetryAfterSeconds;
+        if (status == StatusCodes.Status503ServiceUnavailable)
+            logger.LogWarning(exception, "A dependency is unreachable on {Method} {Path}", context.Request.Method, context.Request.Path);
+        else if (status >= StatusCodes.Status500InternalServerError)
             logger.LogError(exception, "Unhandled exception on {Method} {Path}", context.Request.Method, context.Request.Path);
         context.Response.StatusCode = status;
         return await problemDetails.TryWriteAsync(new ProblemDetailsContext
@@ -25,5 +32,26 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problemDetail
             Exception = exception,
             ProblemDetails = { Status = status, Detail = detail },
         });
+    }
+
+    private const string RetryAfterSeconds = "5";
+
+    /// <summary>A connection that failed or timed out, to the database (Npgsql, SQLite busy or locked) or to the S3 store.</summary>
+    private static bool IsUnavailable(Exception exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            switch (e)
+            {
+                case Npgsql.NpgsqlException npgsql when npgsql.IsTransient || npgsql is not Npgsql.PostgresException:
+                case System.Net.Sockets.SocketException:
+                case HttpRequestException:
+                case TimeoutException:
+                case Amazon.Runtime.AmazonServiceException { StatusCode: >= System.Net.HttpStatusCode.InternalServerError }:
+                case Microsoft.Data.Sqlite.SqliteException { SqliteErrorCode: 5 or 6 }: // SQLITE_BUSY, SQLITE_LOCKED
+                    return true;
+            }
+        }
+        return false;
     }
 }

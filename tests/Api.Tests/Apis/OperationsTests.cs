@@ -142,4 +142,17 @@ public sealed class UnreachableStorageTests(UnreachableS3ApiFactory factory) : I
         var storage = ready.GetProperty("checks").EnumerateArray().Single(check => check.GetProperty("name").GetString() == "storage");
         Assert.Equal("Unhealthy", storage.GetProperty("status").GetString());
     }
+
+    [Fact]
+    public async Task A_request_that_needs_the_unreachable_store_gets_503_with_Retry_After_and_no_internals()
+    {
+        var (_, client, _) = await factory.CreateUserAsync("waiting");
+        var response = await client.PostAsync("/api/datasets", Fixtures.Upload("blocked", (Fixtures.PhonePhotos[0], Fixtures.Read(Fixtures.PhonePhotos[0]))));
+        var problem = await response.AssertProblemAsync(HttpStatusCode.ServiceUnavailable);
+        Assert.Equal("5", response.Headers.GetValues("Retry-After").Single());
+        var body = problem.ToString();
+        Assert.DoesNotContain("   at ", body, StringComparison.Ordinal); // no stack trace
+        Assert.DoesNotContain("127.0.0.1:9", body, StringComparison.Ordinal); // no internal address
+        Assert.Equal("[]", (await client.GetStringAsync("/api/datasets")).Trim()); // nothing half stored
+    }
 }
