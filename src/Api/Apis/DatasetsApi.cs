@@ -141,9 +141,18 @@ public static class DatasetsApi
                     new Dictionary<string, object?> { ["rejected"] = rejected });
 
             dataset.Channels = dataset.Images.All(image => image.IsGrayscale) ? 1 : 3;
-            db.Datasets.Add(dataset);
-            await db.SaveChangesAsync(cancellationToken);
-            committed = true;
+            // Checked again with this user's other uploads held back: they may have stored since the first check.
+            using (await StorageQuotaGate.EnterAsync(userId, cancellationToken))
+            {
+                var usedNow = (await StorageUsage.OfUserAsync(db, userId, cancellationToken)).TotalBytes;
+                if (usedNow + dataset.StorageBytes > quota)
+                    return Problems.Of(StatusCodes.Status413PayloadTooLarge,
+                        $"Storage quota exceeded: you use {Megabytes(usedNow)} of {Megabytes(quota)} (with your other uploads of the moment), and this " +
+                        $"upload needs {Megabytes(dataset.StorageBytes)}. Delete a dataset or a run, or ask an admin for a larger quota. Nothing was stored.");
+                db.Datasets.Add(dataset);
+                await db.SaveChangesAsync(cancellationToken);
+                committed = true;
+            }
         }
         finally
         {

@@ -22,3 +22,30 @@ public sealed record StorageUsage(long DatasetBytes, long CheckpointBytes)
         return new StorageUsage(datasets, checkpoints);
     }
 }
+
+/// <summary>
+/// One storing upload per user at a time in this process: the final quota check and the insert of a dataset happen
+/// under it, so parallel uploads of one user cannot each see the same free space and together pass the quota. (The
+/// API is one process per deployment; several API replicas would need a database lock here instead.)
+/// </summary>
+public static class StorageQuotaGate
+{
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<Guid, SemaphoreSlim> Gates = new();
+
+    public static async Task<IDisposable> EnterAsync(Guid userId, CancellationToken cancellationToken = default)
+    {
+        var gate = Gates.GetOrAdd(userId, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(cancellationToken);
+        return new Release(gate);
+    }
+
+    private sealed class Release(SemaphoreSlim gate) : IDisposable
+    {
+        private int _released;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _released, 1) == 0) gate.Release();
+        }
+    }
+}
