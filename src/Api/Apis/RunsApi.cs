@@ -5,6 +5,7 @@ using System.Security.Claims;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using GanService.Api.Events;
 using GanService.Api.Auth;
 using GanService.Api.Infrastructure;
 using GanService.Domain.Data;
@@ -303,19 +304,19 @@ public static class RunsApi
     }
 
     public static async Task<Results<ServerSentEventsResult<object>, ProblemHttpResult>> StreamEvents(
-        Guid id, ClaimsPrincipal caller, GanDbContext db, IServiceScopeFactory scopes, CancellationToken cancellationToken)
+        Guid id, ClaimsPrincipal caller, GanDbContext db, RunEventsHub hub, CancellationToken cancellationToken)
     {
         var run = await FindAsync(db, caller.UserId(), id, cancellationToken);
         if (run is null) return Problems.NotFound("run");
-        return TypedResults.ServerSentEvents(RunEventsAsync(id, scopes, cancellationToken));
+        return TypedResults.ServerSentEvents(RunEventsAsync(id, hub, cancellationToken));
     }
 
     /// <summary>
-    /// Polls the run row (the truth, written by whichever process trains) twice a second and turns its changes into
-    /// events, so the stream works the same in embedded and server mode.
+    /// Turns the run's changes, as <see cref="RunEventsHub"/> polls them for all subscribers at once, into events.
     /// </summary>
-    private static async IAsyncEnumerable<SseItem<object>> RunEventsAsync(Guid id, IServiceScopeFactory scopes, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private static async IAsyncEnumerable<SseItem<object>> RunEventsAsync(Guid id, RunEventsHub hub, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        using var watch = hub.Watch(id);
         DateTime? lastUpdate = null;
         string? lastStatus = null;
         long lastSample = -1;
@@ -323,26 +324,20 @@ public static class RunsApi
         var keepAlive = DateTime.UtcNow;
         while (!cancellationToken.IsCancellationRequested)
         {
-            Run? run;
-            List<long> samples;
-            await using (var scope = scopes.CreateAsyncScope())
-            {
-                var db = scope.ServiceProvider.GetRequiredService<GanDbContext>();
-                run = await db.Runs.AsNoTracking().FirstOrDefaultAsync(r => r.Id == id, cancellationToken);
-                samples = run is null ? [] : await db.RunSamples.Where(s => s.RunId == id && s.Iteration > lastSample).OrderBy(s => s.Iteration).Select(s => s.Iteration).ToListAsync(cancellationToken);
-            }
-            if (run is null)
+            var snapshot = await hub.NextAsync(id, cancellationToken);
+            if (snapshot is null)
             {
                 yield return new SseItem<object>(new { id, status = "deleted" }, "end");
                 yield break;
             }
+            var run = snapshot.Run;
             if (run.UpdatedAt != lastUpdate || run.Status != lastStatus)
             {
                 (lastUpdate, lastStatus) = (run.UpdatedAt, run.Status);
                 keepAlive = DateTime.UtcNow;
                 yield return new SseItem<object>(ToResponse(run), "progress");
             }
-            foreach (var iteration in samples)
+            foreach (var iteration in snapshot.Samples.Where(i => i > lastSample))
             {
                 lastSample = iteration;
                 yield return new SseItem<object>(new SampleResponse(iteration, SampleUrl(id, iteration)), "sample");
@@ -360,7 +355,6 @@ public static class RunsApi
                 keepAlive = DateTime.UtcNow;
                 yield return new SseItem<object>(new { id, status = run.Status }, "heartbeat");
             }
-            await Task.Delay(500, cancellationToken);
         }
     }
 

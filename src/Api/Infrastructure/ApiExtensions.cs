@@ -40,6 +40,10 @@ public static class ApiExtensions
         services.AddSingleton(GenerationSettings.From(builder.Configuration));
         services.AddSingleton<GeneratorCache>();
 
+        // Live events: one database poll for all subscribers of all runs.
+        services.AddSingleton<GanService.Api.Events.RunEventsHub>();
+        services.AddHostedService(provider => provider.GetRequiredService<GanService.Api.Events.RunEventsHub>());
+
         services.AddProblemDetails();
         services.AddExceptionHandler<ProblemExceptionHandler>();
 

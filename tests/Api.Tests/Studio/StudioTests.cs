@@ -115,7 +115,9 @@ public sealed class StudioTests(StudioBrowser studio) : IClassFixture<StudioBrow
 
         // Compare the two runs side by side.
         await page.GetByRole(AriaRole.Link, new() { Name = "Runs", Exact = true }).ClickAsync();
-        foreach (var box in await page.GetByRole(AriaRole.Checkbox, new() { NameRegex = new Regex("^Compare ") }).AllAsync()) await box.CheckAsync();
+        var compareBoxes = page.GetByRole(AriaRole.Checkbox, new() { NameRegex = new Regex("^Compare ") });
+        await Assertions.Expect(compareBoxes).ToHaveCountAsync(2); // the list has drawn both runs
+        foreach (var box in await compareBoxes.AllAsync()) await box.CheckAsync();
         await AssertAccessibleAsync(page, "runs");
         await Run(page, "Compare selected");
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Compare runs" })).ToBeVisibleAsync();
