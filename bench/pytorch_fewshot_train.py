@@ -57,6 +57,9 @@ def main():
 
     samples = os.path.join(args.out, "samples")
     os.makedirs(samples, exist_ok=True)
+    # FastGAN samples its averaged weights with the network in training mode (batch statistics in BatchNorm): the
+    # EMA averages parameters only, so the copy's running statistics were never trained.
+    g_ema.train()
     with torch.no_grad():
         images = g_ema(torch.randn(args.samples, args.latent, generator=torch.Generator().manual_seed(104729))).clamp(-1, 1)
     pixels = ((images[:, 0] + 1) * 127.5).round().to(torch.uint8).numpy()

@@ -23,6 +23,9 @@ public class GanConfigTests
     public void Auto_picks_the_family_from_the_device_and_the_size()
     {
         Assert.Equal(GanPresets.SmallData, AutoRecipe.Choose(128, gpu: false).Preset);
+        Assert.Equal(GanPresets.SmallData, AutoRecipe.Choose(128, gpu: false, minutes: 30).Preset); // measured: small-data won at 128 px
+        Assert.Equal(GanPresets.SmallData, AutoRecipe.Choose(64, gpu: false, minutes: 5).Preset);
+        Assert.Equal(GanPresets.FewShot, AutoRecipe.Choose(64, gpu: false, minutes: 15).Preset);
         var big = AutoRecipe.Choose(512, gpu: false);
         Assert.Equal((GanPresets.FewShot, GanFamily.FastGan, 16), (big.Preset, big.Config.Family, big.Config.GeneratorChannels));
         var gpu = AutoRecipe.Choose(256, gpu: true);
@@ -34,10 +37,18 @@ public class GanConfigTests
     [Fact]
     public void Auto_turns_minutes_into_iterations_and_keeps_the_overrides()
     {
-        var (config, errors) = AutoRecipe.Resolve(JsonNode.Parse("""{"resolution":64,"minutes":15,"batchSize":16}""")!.AsObject(), gpu: false);
+        var (config, errors) = AutoRecipe.Resolve(JsonNode.Parse("""{"resolution":64,"minutes":5,"batchSize":16}""")!.AsObject(), gpu: false);
         Assert.Empty(errors);
-        Assert.Equal((15.0, 16, GanPresets.SmallData), (config!.Minutes, config.BatchSize, config.Recipe));
+        Assert.Equal((5.0, 16, GanPresets.SmallData), (config!.Minutes, config.BatchSize, config.Recipe));
         Assert.InRange(config.Iterations, 1000, 20000);
+        // 15 minutes at 64 px: the few-shot family at base 16, with the iterations its measured step gives.
+        var (longer, _) = AutoRecipe.Resolve(JsonNode.Parse("""{"resolution":64,"minutes":15}""")!.AsObject(), gpu: false);
+        Assert.Equal((GanPresets.FewShot, GanFamily.FastGan, 16, 128), (longer!.Recipe, longer.Family, longer.GeneratorChannels, longer.LatentDim));
+        Assert.InRange(longer.Iterations, 3000, 4000);
+        Assert.Empty(longer.Validate());
+        // An iteration count alone is no time budget: the measured default stays.
+        var (counted, _) = AutoRecipe.Resolve(JsonNode.Parse("""{"resolution":64,"iterations":20000}""")!.AsObject(), gpu: false);
+        Assert.Equal(GanPresets.SmallData, counted!.Recipe);
         var (explicitIterations, _) = AutoRecipe.Resolve(JsonNode.Parse("""{"minutes":15,"iterations":300}""")!.AsObject(), gpu: false);
         Assert.Equal(300, explicitIterations!.Iterations);
         var (_, bad) = AutoRecipe.Resolve(JsonNode.Parse("""{"minutes":-1}""")!.AsObject(), gpu: false);
