@@ -85,8 +85,7 @@ public static class GenerationApi
         var format = request.Format?.Trim().ToLowerInvariant() ?? "grid";
         if (format is not ("grid" or "zip")) errors["format"] = ["grid or zip"];
         var label = GenerationRequests.CheckLatentOptions(config, request.Truncation, request.Label, errors);
-        if (request.Around is { } around && (around.Length != config.LatentDim || around.Any(x => !float.IsFinite(x))))
-            errors["around"] = [$"must be {config.LatentDim} finite numbers (the run's latentDim), as POST /api/runs/{{id}}/project returns"];
+        GenerationRequests.CheckLatent(config, "around", request.Around, errors);
         if (request.Around is not null && request.AroundSeed is not null) errors["aroundSeed"] = ["give around or aroundSeed, not both"];
         if (request.Spread is { } spread && !(spread > 0 && spread <= 2)) errors["spread"] = ["must be more than 0 and at most 2"];
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
@@ -132,9 +131,8 @@ public static class GenerationApi
         if (request.FrameMilliseconds is < MinFrameMilliseconds or > MaxFrameMilliseconds)
             errors["frameMilliseconds"] = [$"must be {MinFrameMilliseconds} to {MaxFrameMilliseconds}"];
         var label = GenerationRequests.CheckLatentOptions(config, request.Truncation, request.Label, errors);
-        foreach (var (name, latent) in new[] { ("latentFrom", request.LatentFrom), ("latentTo", request.LatentTo) })
-            if (latent is not null && (latent.Length != config.LatentDim || latent.Any(x => !float.IsFinite(x))))
-                errors[name] = [$"must be {config.LatentDim} finite numbers (the run's latentDim), as POST /api/runs/{{id}}/project returns"];
+        GenerationRequests.CheckLatent(config, "latentFrom", request.LatentFrom, errors);
+        GenerationRequests.CheckLatent(config, "latentTo", request.LatentTo, errors);
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
 
         var (checkpoint, problem) = await GenerationRequests.FindCheckpointAsync(db, run, request.Iteration, cancellationToken);

@@ -83,7 +83,7 @@ public static class KeysApi
     private static (ApiKey Key, string Secret) NewKey(Guid userId, string name, string? scopes)
     {
         var secret = ApiKeys.Generate();
-        return (new ApiKey { UserId = userId, KeyHash = ApiKeys.Hash(secret), Prefix = ApiKeys.DisplayPrefix(secret), Name = name, Scopes = scopes }, secret);
+        return (ApiKeys.Record(secret, userId, name, scopes), secret);
     }
 }
 

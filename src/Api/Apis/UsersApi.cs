@@ -61,7 +61,7 @@ public static class UsersApi
             MaxConcurrentRuns = request.MaxConcurrentRuns ?? 1,
             StorageQuotaBytes = (request.StorageQuotaMb ?? uploads.DefaultStorageQuotaMb) << 20,
         };
-        user.ApiKeys.Add(new ApiKey { KeyHash = ApiKeys.Hash(key), Prefix = ApiKeys.DisplayPrefix(key) });
+        user.ApiKeys.Add(ApiKeys.Record(key));
         db.Users.Add(user);
         await db.SaveChangesAsync(cancellationToken);
         return TypedResults.Created($"/api/users/{user.Id}", new CreatedUserResponse(user.Id, user.Name, key));
@@ -94,7 +94,7 @@ public static class UsersApi
         var user = await db.Users.SingleOrDefaultAsync(u => u.Id == id, cancellationToken);
         if (user is null) return Problems.NotFound("user");
         var key = ApiKeys.Generate();
-        db.ApiKeys.Add(new ApiKey { UserId = user.Id, KeyHash = ApiKeys.Hash(key), Prefix = ApiKeys.DisplayPrefix(key) });
+        db.ApiKeys.Add(ApiKeys.Record(key, user.Id));
         await db.SaveChangesAsync(cancellationToken);
         return TypedResults.Created($"/api/users/{user.Id}", new CreatedUserResponse(user.Id, user.Name, key));
     }

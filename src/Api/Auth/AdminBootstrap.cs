@@ -20,7 +20,7 @@ public static class AdminBootstrap
 
         var key = string.IsNullOrWhiteSpace(configuredKey) ? ApiKeys.Generate() : configuredKey.Trim();
         var admin = new User { Name = "admin", IsAdmin = true, MaxConcurrentRuns = 4, StorageQuotaBytes = long.MaxValue };
-        admin.ApiKeys.Add(new ApiKey { KeyHash = ApiKeys.Hash(key), Prefix = ApiKeys.DisplayPrefix(key) });
+        admin.ApiKeys.Add(ApiKeys.Record(key));
         db.Users.Add(admin);
         await db.SaveChangesAsync(cancellationToken);
 
@@ -45,7 +45,7 @@ public static class AdminBootstrap
         if (await db.ApiKeys.AnyAsync(key => key.KeyHash == hash, cancellationToken)) return;
         var admin = await db.Users.Where(user => user.IsAdmin).OrderBy(user => user.CreatedAt).FirstOrDefaultAsync(cancellationToken);
         if (admin is null) return;
-        db.ApiKeys.Add(new ApiKey { UserId = admin.Id, KeyHash = hash, Prefix = ApiKeys.DisplayPrefix(configuredKey.Trim()) });
+        db.ApiKeys.Add(ApiKeys.Record(configuredKey.Trim(), admin.Id));
         await db.SaveChangesAsync(cancellationToken);
     }
 

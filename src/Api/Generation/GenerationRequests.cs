@@ -25,6 +25,13 @@ internal static class GenerationRequests
         return index;
     }
 
+    /// <summary>A latent sent by the client (as POST .../project returns): latentDim finite numbers, else an error on its field.</summary>
+    internal static void CheckLatent(GanConfig config, string field, float[]? latent, Dictionary<string, string[]> errors)
+    {
+        if (latent is not null && (latent.Length != config.LatentDim || latent.Any(x => !float.IsFinite(x))))
+            errors[field] = [$"must be {config.LatentDim} finite numbers (the run's latentDim), as POST /api/runs/{{id}}/project returns"];
+    }
+
     /// <summary>
     /// The kept checkpoint that <paramref name="asked"/> names, or the run's default (<see cref="CheckpointSelector.DefaultFor"/>);
     /// a 400 naming `iteration` for a bad value or one not kept (with the kept ones), a 409 when there is no checkpoint or no best yet.

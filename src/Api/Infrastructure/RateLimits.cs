@@ -28,8 +28,9 @@ public static class RateLimitExtensions
     public static IServiceCollection AddGanServiceRateLimits(this IServiceCollection services, IConfiguration configuration)
     {
         var limits = RateLimits.From(configuration);
-        // Refill in steps of a tenth of a second, so a burst spent is partly back soon.
-        var period = TimeSpan.FromMilliseconds(100);
+        // Refill in steps of a tenth of a second, so a burst spent is partly back soon; a rate under 10 a second refills
+        // one token every 1/rate seconds instead (rounding it up to one per step would raise it).
+        var period = limits.PermitsPerSecond >= 10 ? TimeSpan.FromMilliseconds(100) : TimeSpan.FromSeconds(1 / limits.PermitsPerSecond);
         var perPeriod = Math.Max(1, (int)Math.Round(limits.PermitsPerSecond * period.TotalSeconds));
         services.AddRateLimiter(options =>
         {

@@ -16,4 +16,8 @@ public static class ApiKeys
 
     /// What is stored to tell keys apart: the prefix and the first few characters.
     public static string DisplayPrefix(string key) => key[..Math.Min(key.Length, 10)];
+
+    /// The row that stores a key: its hash and display prefix (never the key), its owner, name and scopes.
+    public static GanService.Domain.Data.ApiKey Record(string key, Guid userId = default, string name = "", string? scopes = null) =>
+        new() { UserId = userId, KeyHash = Hash(key), Prefix = DisplayPrefix(key), Name = name, Scopes = scopes };
 }

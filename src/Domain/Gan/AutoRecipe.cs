@@ -48,21 +48,19 @@ public static class AutoRecipe
             return new Choice(GanPresets.FewShot, GanPresets.FewShotConfig with { Resolution = resolution },
                 $"a GPU at {resolution} px: FastGAN's published setting (base width 64, batch 8)");
         if (resolution > 256)
-            return new Choice(GanPresets.FewShot, GanPresets.FewShotConfig with
-            {
-                Resolution = resolution, GeneratorChannels = 16, DiscriminatorChannels = 16, LatentDim = 128,
-            }, $"{resolution} px on a CPU: only the few-shot family goes above 256 px; base width 16 keeps a step affordable");
+            return new Choice(GanPresets.FewShot, FewShotOnCpu(resolution), $"{resolution} px on a CPU: only the few-shot family goes above 256 px; base width 16 keeps a step affordable");
         if (resolution == 64 && minutes >= FewShotCpuMinutes)
-            return new Choice(GanPresets.FewShot, GanPresets.FewShotConfig with
-            {
-                Resolution = 64, GeneratorChannels = 16, DiscriminatorChannels = 16, LatentDim = 128,
-            }, $"a CPU at 64 px with {minutes:0.#} minutes: the few-shot family at base width 16 reached SWD 25.7 in 15 CPU minutes on things200, against 33.4 for small-data (bench/fewshot-vs-pytorch.sh, bench/quality.sh); below {FewShotCpuMinutes:0} minutes the DCGAN family wins");
+            return new Choice(GanPresets.FewShot, FewShotOnCpu(64), $"a CPU at 64 px with {minutes:0.#} minutes: the few-shot family at base width 16 reached SWD 25.7 in 15 CPU minutes on things200, against 33.4 for small-data (bench/fewshot-vs-pytorch.sh, bench/quality.sh); below {FewShotCpuMinutes:0} minutes the DCGAN family wins");
         // Cutout erases a quarter of a drawing's area at random; mirroring doubles the set. Measured: SWD 0.60x and
         // 0.81x of small-data's at 5 equal minutes on things200 and symbola-objects, 0.98x (final) and 1.09x (last
         // three evaluations) at 15 minutes on things200.
         return new Choice(GanPresets.SmallData, GanPresets.SmallDataConfig with { Resolution = resolution, Cutout = false, HorizontalFlip = true },
             $"a CPU at {resolution} px: the DCGAN family (small-data without cutout, with flips) beat small-data at 5 CPU minutes and tied at 15 in bench/quality.sh, and beat the few-shot family at 5");
     }
+
+    /// <summary>The few-shot family as a CPU affords it: base width 16 and latent 128 (FastGAN's widths are 4x that).</summary>
+    private static GanConfig FewShotOnCpu(int resolution) =>
+        GanPresets.FewShotConfig with { Resolution = resolution, GeneratorChannels = 16, DiscriminatorChannels = 16, LatentDim = 128 };
 
     /// <summary>
     /// Resolves <c>auto</c> with overrides: the choice for the overrides' resolution on this device, recorded in
