@@ -21,9 +21,6 @@ namespace GanService.Api.Apis;
 
 public static class RunsApi
 {
-    /// <summary>Runs a user may have waiting (pending or queued) at once; more is refused with 429.</summary>
-    private const int MaxWaitingRuns = 20;
-
     /// <summary>Config fields a fork may change; the others define the networks and the optimiser state it inherits.</summary>
     private static readonly HashSet<string> ForkableFields = new(StringComparer.OrdinalIgnoreCase)
     {
@@ -91,15 +88,14 @@ public static class RunsApi
         null, null, 1000);
 
     public static async Task<Results<Accepted<RunResponse>, ValidationProblem, ProblemHttpResult>> CreateRunAsync(
-        CreateRunRequest request, ClaimsPrincipal caller, GanDbContext db, RunScheduler scheduler, CancellationToken cancellationToken)
+        CreateRunRequest request, ClaimsPrincipal caller, GanDbContext db, RunLifecycle lifecycle, CancellationToken cancellationToken)
     {
         var userId = caller.UserId();
         var dataset = await db.Datasets.AsNoTracking().Where(d => d.Id == request.DatasetId && d.OwnerId == userId)
             .Select(d => new { d.Id, d.Name, d.Channels }).FirstOrDefaultAsync(cancellationToken);
         if (dataset is null) return Problems.NotFound("dataset");
 
-        var refusal = await CheckAdmissionAsync(db, userId, cancellationToken);
-        if (refusal is not null) return refusal;
+        if (await lifecycle.CheckAdmissionAsync(userId, cancellationToken: cancellationToken) is { } refusal) return Problems.Refused(refusal);
 
         var overrides = request.Config?.DeepClone().AsObject() ?? [];
         if (!overrides.ContainsKey("seed")) overrides["seed"] = Random.Shared.Next(1, int.MaxValue);
@@ -124,7 +120,7 @@ public static class RunsApi
             ConfigJson = JsonSerializer.Serialize(config, GanPresets.JsonOptions),
             TotalIterations = config.Iterations,
         };
-        await scheduler.AdmitAsync(run, cancellationToken);
+        await lifecycle.AdmitAsync(run, cancellationToken);
         return TypedResults.Accepted($"/api/runs/{run.Id}", ToResponse(run));
     }
 
@@ -140,21 +136,6 @@ public static class RunsApi
             overrides["numClasses"] = labels;
     }
 
-    /// <summary>403 when the account may not train at all; 429 when too many runs already wait, counting the <paramref name="adding"/> new ones.</summary>
-    internal static async Task<ProblemHttpResult?> CheckAdmissionAsync(GanDbContext db, Guid userId, CancellationToken cancellationToken, int adding = 1)
-    {
-        var maxConcurrent = await db.Users.Where(u => u.Id == userId).Select(u => u.MaxConcurrentRuns).SingleAsync(cancellationToken);
-        if (maxConcurrent <= 0)
-            return Problems.Of(StatusCodes.Status403Forbidden, "Your account may not start training runs (maxConcurrentRuns is 0). Ask an admin.");
-        var waiting = await db.Runs.CountAsync(r => r.OwnerId == userId && (r.Status == RunStatus.Pending || r.Status == RunStatus.Queued), cancellationToken);
-        if (waiting + adding > MaxWaitingRuns)
-            return Problems.Of(StatusCodes.Status429TooManyRequests,
-                (adding == 1 ? $"You already have {waiting} runs waiting" : $"You have {waiting} runs waiting and this would add {adding}") +
-                $" (the most is {MaxWaitingRuns}). Wait for some to start, or cancel some.",
-                new Dictionary<string, object?> { ["retryAfterSeconds"] = 60 });
-        return null;
-    }
-
     private static ValidationProblem ConfigProblem(IReadOnlyDictionary<string, string> errors, string prefix) =>
         TypedResults.ValidationProblem(
             errors.ToDictionary(e => e.Key == "preset" ? "preset" : prefix + e.Key, e => new[] { e.Value }),
@@ -167,51 +148,29 @@ public static class RunsApi
         return TypedResults.Ok(runs.Select(ToResponse).ToArray());
     }
 
-    public static async Task<Results<Ok<RunResponse>, ProblemHttpResult>> GetRunAsync(Guid id, ClaimsPrincipal caller, GanDbContext db, CancellationToken cancellationToken)
+    public static async Task<Results<Ok<RunResponse>, ProblemHttpResult>> GetRunAsync(
+        Guid id, ClaimsPrincipal caller, GanDbContext db, RunLifecycle lifecycle, CancellationToken cancellationToken)
     {
         var run = await FindAsync(db, caller.UserId(), id, cancellationToken);
         if (run is null) return Problems.NotFound("run");
-        return TypedResults.Ok(ToResponse(run) with { Queue = await RunScheduler.PlaceOfAsync(db, run, cancellationToken) });
+        return TypedResults.Ok(ToResponse(run) with { Queue = await lifecycle.PlaceOfAsync(run, cancellationToken) });
     }
 
     public static async Task<Results<Accepted<RunResponse>, ProblemHttpResult>> CancelRunAsync(
-        Guid id, ClaimsPrincipal caller, GanDbContext db, IBackgroundJobClient jobs, RunScheduler scheduler, TimeProvider time, CancellationToken cancellationToken)
+        Guid id, ClaimsPrincipal caller, GanDbContext db, RunLifecycle lifecycle, CancellationToken cancellationToken)
     {
         var run = await FindAsync(db, caller.UserId(), id, cancellationToken);
         if (run is null) return Problems.NotFound("run");
-        if (RunStatus.IsTerminal(run.Status))
-            return Problems.Of(StatusCodes.Status409Conflict, $"The run is already {run.Status}.");
+        if (run.Status.IsTerminal())
+            return Problems.Of(StatusCodes.Status409Conflict, $"The run is already {run.Status.ToWire()}.");
 
-        await CancelAsync(db, jobs, scheduler, time, run, cancellationToken);
+        await lifecycle.CancelAsync(run.Id, cancellationToken);
         var updated = await db.Runs.AsNoTracking().FirstAsync(r => r.Id == id, cancellationToken);
         return TypedResults.Accepted($"/api/runs/{id}", ToResponse(updated));
     }
 
-    /// <summary>
-    /// Sets the cancel flag. A run no worker holds (pending, queued, or running under a lapsed lease) is cancelled
-    /// here and now; a running one is stopped by its worker at the next step boundary.
-    /// </summary>
-    private static async Task CancelAsync(GanDbContext db, IBackgroundJobClient jobs, RunScheduler scheduler, TimeProvider time, Run run, CancellationToken cancellationToken)
-    {
-        var now = time.GetUtcNow().UtcDateTime;
-        await db.Runs.Where(r => r.Id == run.Id).ExecuteUpdateAsync(s => s.SetProperty(r => r.CancelRequested, true).SetProperty(r => r.UpdatedAt, now), cancellationToken);
-        var cancelledHere = await db.Runs
-            .Where(r => r.Id == run.Id && (r.Status == RunStatus.Pending || r.Status == RunStatus.Queued || (r.Status == RunStatus.Running && (r.LeaseExpiresAt == null || r.LeaseExpiresAt < now))))
-            .ExecuteUpdateAsync(s => s
-                .SetProperty(r => r.Status, RunStatus.Cancelled)
-                .SetProperty(r => r.Attempt, r => r.Attempt + 1) // fences out a worker that might still wake up
-                .SetProperty(r => r.FinishedAt, now)
-                .SetProperty(r => r.LeaseOwner, (string?)null)
-                .SetProperty(r => r.LeaseExpiresAt, (DateTime?)null), cancellationToken);
-        if (cancelledHere == 1)
-        {
-            if (run.JobId is not null) jobs.Delete(run.JobId);
-            await scheduler.PromotePendingAsync(cancellationToken);
-        }
-    }
-
     public static async Task<Results<Accepted<RunResponse>, ValidationProblem, ProblemHttpResult>> ForkRunAsync(
-        Guid id, ForkRunRequest request, ClaimsPrincipal caller, GanDbContext db, IBlobStore blobs, RunScheduler scheduler, CancellationToken cancellationToken)
+        Guid id, ForkRunRequest request, ClaimsPrincipal caller, GanDbContext db, IBlobStore blobs, RunLifecycle lifecycle, CancellationToken cancellationToken)
     {
         var userId = caller.UserId();
         var parent = await FindAsync(db, userId, id, cancellationToken);
@@ -233,8 +192,7 @@ public static class RunsApi
         if (config is null) return ConfigProblem(errors, "config.");
         if (config.Iterations <= request.FromIteration)
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["config.iterations"] = [$"must be more than fromIteration ({request.FromIteration})"] });
-        var refusal = await CheckAdmissionAsync(db, userId, cancellationToken);
-        if (refusal is not null) return refusal;
+        if (await lifecycle.CheckAdmissionAsync(userId, cancellationToken: cancellationToken) is { } refusal) return Problems.Refused(refusal);
 
         var fork = new Run
         {
@@ -264,7 +222,7 @@ public static class RunsApi
             row.Id = 0;
             row.RunId = fork.Id;
         }
-        await scheduler.AdmitAsync(fork, cancellationToken); // saves the run (and, with it, the rows added above)
+        await lifecycle.AdmitAsync(fork, cancellationToken); // saves the run (and, with it, the rows added above)
         db.RunMetrics.AddRange(history);
         await db.SaveChangesAsync(cancellationToken);
         return TypedResults.Accepted($"/api/runs/{fork.Id}", ToResponse(fork));
@@ -272,23 +230,12 @@ public static class RunsApi
 
 
     public static async Task<Results<NoContent, ProblemHttpResult>> DeleteRunAsync(
-        Guid id, ClaimsPrincipal caller, GanDbContext db, IBlobStore blobs, IBackgroundJobClient jobs, RunScheduler scheduler, TimeProvider time, CancellationToken cancellationToken)
+        Guid id, ClaimsPrincipal caller, GanDbContext db, IBlobStore blobs, RunLifecycle lifecycle, CancellationToken cancellationToken)
     {
         var run = await FindAsync(db, caller.UserId(), id, cancellationToken);
         if (run is null) return Problems.NotFound("run");
-        await DeleteAsync(db, blobs, jobs, scheduler, time, run, cancellationToken);
+        await lifecycle.DeleteAsync(run, blobs, cancellationToken);
         return TypedResults.NoContent();
-    }
-
-    /// <summary>Cancels the run if needed, then deletes its row (and with it its checkpoint, sample and metric rows) and its blobs.</summary>
-    internal static async Task DeleteAsync(GanDbContext db, IBlobStore blobs, IBackgroundJobClient jobs, RunScheduler scheduler, TimeProvider time, Run run, CancellationToken cancellationToken)
-    {
-        if (!RunStatus.IsTerminal(run.Status))
-            await CancelAsync(db, jobs, scheduler, time, run, cancellationToken);
-        // Deleting the row fences out a worker still training it: its next write finds no row and it stops.
-        await db.Runs.Where(r => r.Id == run.Id).ExecuteDeleteAsync(cancellationToken);
-        await blobs.DeletePrefixAsync(RunBlobKeys.Prefix(run.Id), CancellationToken.None);
-        await scheduler.PromotePendingAsync(cancellationToken);
     }
 
     public static async Task<IResult> GetMetricsAsync(Guid id, string? format, ClaimsPrincipal caller, GanDbContext db, CancellationToken cancellationToken)
@@ -318,7 +265,7 @@ public static class RunsApi
     {
         using var watch = hub.Watch(id);
         DateTime? lastUpdate = null;
-        string? lastStatus = null;
+        RunStatus? lastStatus = null;
         long lastSample = -1;
         var diagnosesSent = 0;
         var keepAlive = DateTime.UtcNow;
@@ -345,7 +292,7 @@ public static class RunsApi
             var diagnoses = Diagnoses(run.DiagnosticsJson);
             for (; diagnosesSent < diagnoses.Count; diagnosesSent++)
                 yield return new SseItem<object>(diagnoses[diagnosesSent], "diagnosis");
-            if (RunStatus.IsTerminal(run.Status))
+            if (run.Status.IsTerminal())
             {
                 yield return new SseItem<object>(new { id, status = run.Status, iteration = run.Iteration, error = run.Error }, "end");
                 yield break;
@@ -408,7 +355,7 @@ public sealed record CreateRunRequest(Guid DatasetId, string? Name, string? Pres
 public sealed record ForkRunRequest(long FromIteration, JsonObject? Config);
 
 public sealed record RunResponse(
-    Guid Id, Guid DatasetId, string Name, string Preset, string Status, long Iteration, long TotalIterations,
+    Guid Id, Guid DatasetId, string Name, string Preset, RunStatus Status, long Iteration, long TotalIterations,
     double? ImagesPerSecond, double? EtaSeconds, DateTime? Eta, LatestResponse? Latest, RunMetricsResponse? Metrics, BestResponse? Best,
     IReadOnlyList<DiagnosisResponse> Diagnostics, string? Error, JsonObject Config,
     DateTime CreatedAt, DateTime? StartedAt, DateTime? FinishedAt, Guid? ParentRunId, long? ParentIteration, long? CheckpointIteration,

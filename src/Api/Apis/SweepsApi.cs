@@ -80,7 +80,7 @@ public static class SweepsApi
         ]);
 
     public static async Task<Results<Accepted<SweepResponse>, ValidationProblem, ProblemHttpResult>> CreateSweepAsync(
-        CreateSweepRequest request, ClaimsPrincipal caller, GanDbContext db, RunScheduler scheduler, TimeProvider time, CancellationToken cancellationToken)
+        CreateSweepRequest request, ClaimsPrincipal caller, GanDbContext db, RunLifecycle lifecycle, TimeProvider time, CancellationToken cancellationToken)
     {
         var userId = caller.UserId();
         var dataset = await db.Datasets.AsNoTracking().Where(d => d.Id == request.DatasetId && d.OwnerId == userId)
@@ -99,8 +99,7 @@ public static class SweepsApi
                 new Dictionary<string, string[]> { ["grid"] = [$"makes {count} combinations; the most is {MaxCombinations}"] },
                 detail: $"The grid makes {count} combinations (runs); a sweep may make at most {MaxCombinations}.");
 
-        var refusal = await RunsApi.CheckAdmissionAsync(db, userId, cancellationToken, adding: (int)count);
-        if (refusal is not null) return refusal;
+        if (await lifecycle.CheckAdmissionAsync(userId, adding: (int)count, cancellationToken) is { } refusal) return Problems.Refused(refusal);
 
         // One seed for the whole sweep unless given: the runs then differ only in the grid's values.
         var baseOverrides = config.DeepClone().AsObject();
@@ -177,7 +176,7 @@ public static class SweepsApi
             UpdatedAt = now,
         }).ToList();
         db.Sweeps.Add(sweep);
-        await scheduler.AdmitAllAsync(runs, cancellationToken); // saves the sweep and its runs together
+        await lifecycle.AdmitAllAsync(runs, cancellationToken); // saves the sweep and its runs together
         return TypedResults.Accepted($"/api/sweeps/{sweep.Id}", ToResponse(sweep, runs.Select(r => (r, (long?)null)).ToList()));
     }
 
@@ -217,21 +216,21 @@ public static class SweepsApi
             var differences = DifferencesOf(run);
             var title = differences.Count == 0 ? run.Name : string.Join("  ", differences.Select(d => $"{d.Key}={FormatValue(d.Value)}"));
             var swd = run.Swd is { } value ? value.ToString("0.##", CultureInfo.InvariantCulture) : "–";
-            entries.Add(new ComparisonEntry(png, title, $"SWD {swd} · {run.Status} · {run.Iteration}/{run.TotalIterations}"));
+            entries.Add(new ComparisonEntry(png, title, $"SWD {swd} · {run.Status.ToWire()} · {run.Iteration}/{run.TotalIterations}"));
         }
         return TypedResults.File(ComparisonSheet.Render(entries), "image/png");
     }
 
     public static async Task<Results<NoContent, ProblemHttpResult>> DeleteSweepAsync(
-        Guid id, ClaimsPrincipal caller, GanDbContext db, IBlobStore blobs, IBackgroundJobClient jobs, RunScheduler scheduler, TimeProvider time, CancellationToken cancellationToken)
+        Guid id, ClaimsPrincipal caller, GanDbContext db, IBlobStore blobs, RunLifecycle lifecycle, CancellationToken cancellationToken)
     {
         var sweep = await FindAsync(db, caller.UserId(), id, cancellationToken);
         if (sweep is null) return Problems.NotFound("sweep");
         var runs = await db.Runs.AsNoTracking().Where(r => r.SweepId == id).ToListAsync(cancellationToken);
         // Waiting runs first, so that a slot freed by a deleted running run is not given to another run of this sweep.
-        static int Order(string status) => status switch { RunStatus.Pending => 0, RunStatus.Queued => 1, RunStatus.Running => 2, _ => 3 };
+        static int Order(RunStatus status) => status switch { RunStatus.Pending => 0, RunStatus.Queued => 1, RunStatus.Running => 2, _ => 3 };
         foreach (var run in runs.OrderBy(r => Order(r.Status)))
-            await RunsApi.DeleteAsync(db, blobs, jobs, scheduler, time, run, cancellationToken);
+            await lifecycle.DeleteAsync(run, blobs, cancellationToken);
         await db.Sweeps.Where(s => s.Id == id).ExecuteDeleteAsync(cancellationToken);
         return TypedResults.NoContent();
     }
@@ -356,7 +355,7 @@ public sealed record SweepResponse(
 
 /// <summary>One run of a sweep: its grid values (differences), progress and latest evaluation (SWD x 1e3, its real-vs-real floor, diversity, nearest-neighbour ratio).</summary>
 public sealed record SweepRunResponse(
-    Guid Id, string Name, JsonObject Differences, string Status, long Iteration, long TotalIterations,
+    Guid Id, string Name, JsonObject Differences, RunStatus Status, long Iteration, long TotalIterations,
     double? Swd, double? SwdRealFloor, double? Diversity, double? NearestNeighbour, string? LatestSampleUrl, string Url);
 
 public sealed record SweepSummaryResponse(Guid Id, string Name, Guid DatasetId, string Preset, JsonObject Grid, int Runs, int Finished, DateTime CreatedAt, string Url);

@@ -117,7 +117,7 @@ public static class UsersApi
     }
 
     public static async Task<Results<NoContent, ProblemHttpResult>> DeleteMeAsync(
-        ClaimsPrincipal caller, GanDbContext db, IBlobStore blobs, IBackgroundJobClient jobs, RunScheduler scheduler, TimeProvider time, CancellationToken cancellationToken)
+        ClaimsPrincipal caller, GanDbContext db, IBlobStore blobs, RunLifecycle lifecycle, CancellationToken cancellationToken)
     {
         var userId = caller.UserId();
         var user = await db.Users.SingleAsync(u => u.Id == userId, cancellationToken);
@@ -126,7 +126,7 @@ public static class UsersApi
         // Runs first (each cancelled, its row and blobs gone), then the datasets' rows and blobs, then the account,
         // whose keys, sweeps and remaining rows go with it.
         foreach (var run in await db.Runs.AsNoTracking().Where(r => r.OwnerId == userId).ToListAsync(cancellationToken))
-            await RunsApi.DeleteAsync(db, blobs, jobs, scheduler, time, run, cancellationToken);
+            await lifecycle.DeleteAsync(run, blobs, cancellationToken);
         var datasets = await db.Datasets.Where(d => d.OwnerId == userId).Select(d => d.Id).ToListAsync(cancellationToken);
         await db.Datasets.Where(d => d.OwnerId == userId).ExecuteDeleteAsync(cancellationToken);
         foreach (var id in datasets) await blobs.DeletePrefixAsync($"datasets/{id}/", CancellationToken.None);

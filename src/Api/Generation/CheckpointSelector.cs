@@ -55,7 +55,7 @@ public readonly record struct CheckpointSelector
     /// its best may be beaten a minute later.
     /// </summary>
     public static CheckpointSelector DefaultFor(Run run, bool hasKeptBest) =>
-        RunStatus.IsTerminal(run.Status) && hasKeptBest ? Best : Latest;
+        run.Status.IsTerminal() && hasKeptBest ? Best : Latest;
 
     public override string ToString() => Iteration?.ToString(CultureInfo.InvariantCulture) ?? Word ?? Invalid ?? "";
 

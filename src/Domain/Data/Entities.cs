@@ -9,6 +9,13 @@ public sealed class User
     public long StorageQuotaBytes { get; set; }
     public DateTime CreatedAt { get; set; } = DateTime.UtcNow;
     public List<ApiKey> ApiKeys { get; set; } = [];
+
+    /// <summary>
+    /// Training seconds lately: every trainer second of the user's runs, decayed by half every
+    /// Scheduling:FairShareHalfLifeHours, as of <see cref="RecentTrainingAt"/>. Free trainers go to the user with least.
+    /// </summary>
+    public double RecentTrainingSeconds { get; set; }
+    public DateTime? RecentTrainingAt { get; set; }
 }
 
 /// Only the SHA-256 of a key is stored; the key itself is shown once, when it is created.

@@ -59,7 +59,7 @@ public abstract class GanDbContext(DbContextOptions options) : DbContext(options
         {
             run.Property(r => r.Name).HasMaxLength(200);
             run.Property(r => r.Preset).HasMaxLength(50);
-            run.Property(r => r.Status).HasMaxLength(20);
+            run.Property(r => r.Status).HasMaxLength(20).HasConversion(status => status.ToWire(), wire => RunStatuses.Parse(wire));
             run.Property(r => r.LeaseOwner).HasMaxLength(200);
             run.Property(r => r.JobId).HasMaxLength(100);
             run.Property(r => r.CheckpointKey).HasMaxLength(300);

@@ -1,25 +1,56 @@
 namespace GanService.Domain.Data;
 
-/// The states of a run, as stored (lowercase, as the HTTP contract spells them).
-public static class RunStatus
+/// <summary>
+/// The states of a run. Stored and sent as lowercase strings ("queued"), as the HTTP contract spells them; the allowed
+/// moves between them are written down once, in <see cref="GanService.Domain.Jobs.RunTransitions"/>.
+/// </summary>
+[System.Text.Json.Serialization.JsonConverter(typeof(RunStatusJsonConverter))]
+public enum RunStatus
 {
-    /// Waiting for a slot under its owner's maxConcurrentRuns (or after yielding its time slice).
-    public const string Pending = "pending";
-    /// Admitted and on the queue; a worker will claim it.
-    public const string Queued = "queued";
-    public const string Running = "running";
-    public const string Completed = "completed";
-    public const string Failed = "failed";
-    public const string Cancelled = "cancelled";
-
-    /// Statuses that hold one of the owner's slots.
-    public static readonly string[] Active = [Queued, Running];
-
-    /// Statuses from which a run never moves again.
-    public static readonly string[] Terminal = [Completed, Failed, Cancelled];
-
-    public static bool IsTerminal(string status) => Terminal.Contains(status);
+    /// Waiting for a slot under its owner's maxConcurrentRuns.
+    Pending,
+    /// Admitted and on the queue; a trainer will claim it (also while paused for a fault, or after yielding its turn).
+    Queued,
+    Running,
+    Completed,
+    Failed,
+    Cancelled,
 }
+
+public static class RunStatuses
+{
+    /// From here a run never moves again.
+    public static bool IsTerminal(this RunStatus status) => status is RunStatus.Completed or RunStatus.Failed or RunStatus.Cancelled;
+
+    /// Holds one of its owner's slots.
+    public static bool IsActive(this RunStatus status) => status is RunStatus.Queued or RunStatus.Running;
+
+    /// The wire and database spelling.
+    public static string ToWire(this RunStatus status) => status switch
+    {
+        RunStatus.Pending => "pending",
+        RunStatus.Queued => "queued",
+        RunStatus.Running => "running",
+        RunStatus.Completed => "completed",
+        RunStatus.Failed => "failed",
+        RunStatus.Cancelled => "cancelled",
+        _ => throw new ArgumentOutOfRangeException(nameof(status), status, null),
+    };
+
+    public static RunStatus Parse(string wire) => wire switch
+    {
+        "pending" => RunStatus.Pending,
+        "queued" => RunStatus.Queued,
+        "running" => RunStatus.Running,
+        "completed" => RunStatus.Completed,
+        "failed" => RunStatus.Failed,
+        "cancelled" => RunStatus.Cancelled,
+        _ => throw new FormatException($"'{wire}' is not a run status."),
+    };
+}
+
+/// Lowercase on the wire ("queued"), as the database holds it.
+public sealed class RunStatusJsonConverter() : System.Text.Json.Serialization.JsonStringEnumConverter<RunStatus>(System.Text.Json.JsonNamingPolicy.CamelCase, allowIntegerValues: false);
 
 /// <summary>
 /// A training run. This row is the truth about the run: the queue only carries "train run X". Progress, the
@@ -34,7 +65,7 @@ public sealed class Run
     public required string Preset { get; set; }
     /// The resolved GanConfig (preset + overrides, seed and threads filled in) as camelCase JSON.
     public required string ConfigJson { get; set; }
-    public string Status { get; set; } = RunStatus.Queued;
+    public RunStatus Status { get; set; } = RunStatus.Queued;
     public long Iteration { get; set; }
     public long TotalIterations { get; set; }
     public double? ImagesPerSecond { get; set; }

@@ -42,7 +42,7 @@ public static class JobsServiceCollectionExtensions
         services.AddSingleton(TimeProvider.System);
         // One per process: the runs this process trains share prepared tensors (resume, preemption, fork, sweep).
         services.AddSingleton(_ => new TrainingDataCache(TrainingDataCacheSettings.From(configuration)));
-        services.AddScoped<RunScheduler>();
+        services.AddScoped<RunLifecycle>();
         services.AddTransient<TrainingJob>();
 
         // The storage is this host's own singleton rather than Hangfire's process-wide JobStorage.Current, so that

@@ -1,5 +1,3 @@
-using GanService.Domain.Data;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -11,21 +9,13 @@ namespace GanService.Domain.Jobs;
 /// without a live lease (the in-memory queue of embedded mode forgets its jobs on restart). A duplicate job is
 /// harmless: the lease lets only one attempt train, and a job for a finished run ends at once.
 /// </summary>
-public sealed class RunRecoveryService(IServiceScopeFactory scopes, TimeProvider time, ILogger<RunRecoveryService> logger) : BackgroundService
+public sealed class RunRecoveryService(IServiceScopeFactory scopes, ILogger<RunRecoveryService> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await using var scope = scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<GanDbContext>();
-        var scheduler = scope.ServiceProvider.GetRequiredService<RunScheduler>();
-        var now = time.GetUtcNow().UtcDateTime;
-        var orphans = await db.Runs
-            .Where(r => (r.Status == RunStatus.Queued || r.Status == RunStatus.Running) && (r.LeaseExpiresAt == null || r.LeaseExpiresAt < now))
-            .OrderBy(r => r.QueuedAt).Select(r => r.Id).ToListAsync(stoppingToken);
-        foreach (var runId in orphans)
-            await scheduler.EnqueueAsync(runId, stoppingToken);
-        if (orphans.Count > 0)
-            logger.LogInformation("Requeued {Count} runs left queued or running", orphans.Count);
-        await scheduler.PromotePendingAsync(stoppingToken);
+        var requeued = await scope.ServiceProvider.GetRequiredService<RunLifecycle>().RequeueOrphansAsync(stoppingToken);
+        if (requeued > 0)
+            logger.LogInformation("Requeued {Count} runs left queued or running", requeued);
     }
 }

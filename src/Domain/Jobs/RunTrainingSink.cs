@@ -39,6 +39,7 @@ internal sealed class RunTrainingSink(
     private long _rateIteration = session.FirstIteration;
     private double _rateSeconds;
     private double? _imagesPerSecond;
+    private double _charged = session.SecondsTrained;
 
     /// <summary>
     /// The token of the sink's writes: none. A shutdown is seen at the next poll (every step), and a write that it
@@ -132,8 +133,11 @@ internal sealed class RunTrainingSink(
             await CheckpointRetention.ApplyAsync(scope.ServiceProvider.GetRequiredService<GanDbContext>(), blobs, claim.RunId, retention, Token);
     }
 
-    /// <summary>The metric rows since the last flush, with the lease-fenced progress update of the run row.</summary>
-    public async Task FlushAsync()
+    /// <summary>
+    /// The metric rows since the last flush, with the lease-fenced progress update of the run row; then the trainer
+    /// time to the owner's fair share (all of it when <paramref name="final"/>).
+    /// </summary>
+    public async Task FlushAsync(bool final = false)
     {
         _sinceProgress.Restart();
         var seconds = session.Elapsed.TotalSeconds;
@@ -183,14 +187,23 @@ internal sealed class RunTrainingSink(
             return updated;
         }, Token);
         _rows.Clear();
+        await ChargeAsync(final);
     }
 
     private async Task<bool> OthersWaitAsync()
     {
         _sinceSliceCheck.Restart(); // asked at most once a second
         await using var scope = scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<GanDbContext>();
-        var owner = claim.Run.OwnerId;
-        return await db.Runs.AnyAsync(r => r.OwnerId != owner && r.Status == RunStatus.Queued, Token);
+        return await scope.ServiceProvider.GetRequiredService<RunLifecycle>().OthersWaitAsync(claim.Run.OwnerId, Token);
+    }
+
+    /// <summary>The trainer seconds since the last charge go to the owner's fair-share account, every few seconds and at the end.</summary>
+    private async Task ChargeAsync(bool final)
+    {
+        var trained = session.SecondsTrained;
+        if (trained - _charged < (final ? 0.001 : 5)) return;
+        await using var scope = scopes.CreateAsyncScope();
+        await scope.ServiceProvider.GetRequiredService<RunLifecycle>().ChargeAsync(claim.Run.OwnerId, trained - _charged, Token);
+        _charged = trained;
     }
 }

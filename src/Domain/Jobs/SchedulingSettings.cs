@@ -5,8 +5,14 @@ namespace GanService.Domain.Jobs;
 /// <summary>How runs share the workers. Section <c>Scheduling</c>.</summary>
 public sealed record SchedulingSettings
 {
-    /// <summary>With runs of others waiting, a run that has trained this long is checkpointed and requeued behind them. Null = off.</summary>
-    public double? TimeSliceMinutes { get; init; }
+    /// <summary>
+    /// With runs of other users waiting, a run that has trained this long in one turn is checkpointed and yields its
+    /// trainer (the fair order then picks who goes next). On by default; it only acts when someone else waits. Null = off.
+    /// </summary>
+    public double? TimeSliceMinutes { get; init; } = 15;
+
+    /// <summary>How fast a user's training time is forgotten in the fair order: it counts half after this many hours.</summary>
+    public double FairShareHalfLifeHours { get; init; } = 12;
 
     /// <summary>A run that has trained this long in total stops as failed, its checkpoints kept (fork it to go on).</summary>
     public double MaxRunMinutes { get; init; } = 24 * 60;

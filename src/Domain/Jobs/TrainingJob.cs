@@ -34,7 +34,7 @@ public sealed class TrainingJob(
 
     // The database lease decides what runs, not Hangfire's retries: a failed attempt marks the run failed itself.
     [AutomaticRetry(Attempts = 0, OnAttemptsExceeded = AttemptsExceededAction.Delete)]
-    [JobDisplayName("train run {0}")]
+    [JobDisplayName("trainer turn (queued for run {0})")]
     public async Task RunAsync(Guid runId, CancellationToken cancellationToken)
     {
         var claim = await ClaimAsync(runId, cancellationToken);
@@ -56,7 +56,7 @@ public sealed class TrainingJob(
         catch (Exception problem) when (problem is not OutOfMemoryException)
         {
             logger.LogError(problem, "Run {RunId}: attempt {Attempt} failed", runId, claim.Attempt);
-            await FinishAsync(claim, RunStatus.Failed, $"Training failed: {problem.Message}", CancellationToken.None);
+            await FinishAsync(claim, RunTransition.Fail, $"Training failed: {problem.Message}", CancellationToken.None);
         }
         finally
         {
@@ -84,41 +84,10 @@ public sealed class TrainingJob(
         }
     }
 
-    /// <summary>
-    /// Takes the lease when it is free or lapsed (compare-and-swap on the attempt). A live lease is waited out, since
-    /// its holder may have just died; a lease still live after one and a half lengths has been renewed, so another
-    /// worker is training and this duplicate job ends rather than hold this worker.
-    /// </summary>
     private async Task<RunClaim?> ClaimAsync(Guid runId, CancellationToken cancellationToken)
     {
-        var waitedSince = time.GetUtcNow();
-        while (true)
-        {
-            await using var scope = scopes.CreateAsyncScope();
-            var db = scope.ServiceProvider.GetRequiredService<GanDbContext>();
-            var run = await db.Runs.AsNoTracking().FirstOrDefaultAsync(r => r.Id == runId, cancellationToken);
-            if (run is null || run.Status is not (RunStatus.Queued or RunStatus.Running)) return null;
-            var now = time.GetUtcNow().UtcDateTime;
-            if (run.LeaseExpiresAt is { } until && until > now)
-            {
-                if (time.GetUtcNow() - waitedSince > 1.5 * Lease) return null;
-                var wait = until - now + TimeSpan.FromMilliseconds(200);
-                await Task.Delay(wait < TimeSpan.FromSeconds(5) ? wait : TimeSpan.FromSeconds(5), time, cancellationToken);
-                continue;
-            }
-            var attempt = run.Attempt + 1;
-            var expires = now + Lease;
-            var claimed = await db.Runs
-                .Where(r => r.Id == runId && r.Attempt == run.Attempt && (r.Status == RunStatus.Queued || r.Status == RunStatus.Running))
-                .ExecuteUpdateAsync(s => s
-                    .SetProperty(r => r.Attempt, attempt)
-                    .SetProperty(r => r.LeaseOwner, WorkerName)
-                    .SetProperty(r => r.LeaseExpiresAt, expires)
-                    .SetProperty(r => r.Status, RunStatus.Running)
-                    .SetProperty(r => r.StartedAt, r => r.StartedAt ?? now)
-                    .SetProperty(r => r.UpdatedAt, now), cancellationToken);
-            if (claimed == 1) return new RunClaim(runId, attempt, run);
-        }
+        await using var scope = scopes.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<RunLifecycle>().ClaimAsync(runId, WorkerName, Lease, cancellationToken);
     }
 
     private async Task TrainAsync(RunClaim claim, LeaseKeeper lease, CancellationToken cancellationToken)
@@ -165,25 +134,25 @@ public sealed class TrainingJob(
             logger.LogWarning("Run {RunId}: lease of attempt {Attempt} lost; stopping without writing", claim.RunId, claim.Attempt);
             return;
         }
-        await sink.FlushAsync();
+        await sink.FlushAsync(final: true);
         var token = sink.Token;
         if (stop == RunTrainingSink.Shutdown)
         {
-            await ReleaseAsync(claim, requeue: false, token);
+            await YieldAsync(claim, newTurn: false, token);
             throw new OperationCanceledException("the worker is shutting down; the run is checkpointed and queued again");
         }
         if (stop == RunTrainingSink.Preempted)
         {
-            await ReleaseAsync(claim, requeue: true, token);
+            await YieldAsync(claim, newTurn: true, token);
             logger.LogInformation("Run {RunId}: time slice used at iteration {Iteration}; requeued", claim.RunId, outcome.Iteration);
             return;
         }
-        var (status, error) = stop == RunTrainingSink.Cancelled ? (RunStatus.Cancelled, (string?)null)
-            : stop == RunTrainingSink.MaxRuntime ? (RunStatus.Failed, $"Stopped after the maximum runtime of {scheduling.MaxRunMinutes:0.#} minutes. Its checkpoints are kept: fork it to continue.")
-            : stop == TrainingStop.Diagnosis ? (RunStatus.Failed, DiagnosisError(session.Trainer))
-            : (RunStatus.Completed, null);
-        await FinishAsync(claim, status, error, token);
-        if (status == RunStatus.Completed)
+        var (end, error) = stop == RunTrainingSink.Cancelled ? (RunTransition.Cancel, (string?)null)
+            : stop == RunTrainingSink.MaxRuntime ? (RunTransition.Fail, $"Stopped after the maximum runtime of {scheduling.MaxRunMinutes:0.#} minutes. Its checkpoints are kept: fork it to continue.")
+            : stop == TrainingStop.Diagnosis ? (RunTransition.Fail, DiagnosisError(session.Trainer))
+            : (RunTransition.Complete, null);
+        await FinishAsync(claim, end, error, token);
+        if (end == RunTransition.Complete)
             logger.LogInformation("Run {RunId}: completed at iteration {Iteration}", claim.RunId, outcome.Iteration);
     }
 
@@ -223,39 +192,15 @@ public sealed class TrainingJob(
         return buffer;
     }
 
-    /// <summary>Ends the run (fenced), drops the lease and lets pending runs take the freed slot.</summary>
-    private async Task FinishAsync(RunClaim claim, string status, string? error, CancellationToken cancellationToken)
+    private async Task FinishAsync(RunClaim claim, RunTransition end, string? error, CancellationToken cancellationToken)
     {
-        var now = time.GetUtcNow().UtcDateTime;
         await using var scope = scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<GanDbContext>();
-        var updated = await db.Runs.Where(r => r.Id == claim.RunId && r.Attempt == claim.Attempt && r.Status == RunStatus.Running)
-            .ExecuteUpdateAsync(s => s
-                .SetProperty(r => r.Status, status)
-                .SetProperty(r => r.Error, error)
-                .SetProperty(r => r.FinishedAt, now)
-                .SetProperty(r => r.EtaSeconds, (double?)null)
-                .SetProperty(r => r.LeaseOwner, (string?)null)
-                .SetProperty(r => r.LeaseExpiresAt, (DateTime?)null)
-                .SetProperty(r => r.UpdatedAt, now), cancellationToken);
-        if (updated == 1)
-            await scope.ServiceProvider.GetRequiredService<RunScheduler>().PromotePendingAsync(cancellationToken);
+        await scope.ServiceProvider.GetRequiredService<RunLifecycle>().EndAsync(claim, end, error, cancellationToken);
     }
 
-    /// <summary>Gives the run back (queued) without ending it; with requeue, a new job goes to the back of the queue.</summary>
-    private async Task ReleaseAsync(RunClaim claim, bool requeue, CancellationToken cancellationToken)
+    private async Task YieldAsync(RunClaim claim, bool newTurn, CancellationToken cancellationToken)
     {
-        var now = time.GetUtcNow().UtcDateTime;
         await using var scope = scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<GanDbContext>();
-        var updated = await db.Runs.Where(r => r.Id == claim.RunId && r.Attempt == claim.Attempt && r.Status == RunStatus.Running)
-            .ExecuteUpdateAsync(s => s
-                .SetProperty(r => r.Status, RunStatus.Queued)
-                .SetProperty(r => r.QueuedAt, now)
-                .SetProperty(r => r.LeaseOwner, (string?)null)
-                .SetProperty(r => r.LeaseExpiresAt, (DateTime?)null)
-                .SetProperty(r => r.UpdatedAt, now), cancellationToken);
-        if (updated == 1 && requeue)
-            await scope.ServiceProvider.GetRequiredService<RunScheduler>().EnqueueAsync(claim.RunId, cancellationToken);
+        await scope.ServiceProvider.GetRequiredService<RunLifecycle>().YieldAsync(claim, newTurn, cancellationToken);
     }
 }

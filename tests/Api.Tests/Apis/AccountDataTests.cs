@@ -19,7 +19,7 @@ public sealed class AccountDataTests(SqliteApiFactory factory) : IClassFixture<S
     {
         var (_, client, apiKey) = await factory.CreateUserAsync("leaver");
         var datasetId = await UploadDatasetAsync(client);
-        var run = await WaitForAsync(client, (await StartRunAsync(client, datasetId, TinyConfig(iterations: 10, every: 5))).Id(), r => RunStatus.IsTerminal(r.Status()));
+        var run = await WaitForAsync(client, (await StartRunAsync(client, datasetId, TinyConfig(iterations: 10, every: 5))).Id(), r => r.Status().IsTerminal());
         Assert.Equal(RunStatus.Completed, run.Status());
 
         var response = await client.GetAsync("/api/me/export");
@@ -37,7 +37,7 @@ public sealed class AccountDataTests(SqliteApiFactory factory) : IClassFixture<S
         foreach (var image in dataset.GetProperty("images").EnumerateArray())
             Assert.Contains($"datasets/{datasetId}/{image.GetProperty("file").GetString()}", names);
         var runId = run.Id();
-        Assert.Equal(RunStatus.Completed, JsonDocument.Parse(Text($"runs/{runId}/run.json")).RootElement.GetProperty("status").GetString());
+        Assert.Equal(RunStatus.Completed.ToWire(), JsonDocument.Parse(Text($"runs/{runId}/run.json")).RootElement.GetProperty("status").GetString());
         Assert.StartsWith("iteration,", Text($"runs/{runId}/metrics.csv"), StringComparison.Ordinal);
         Assert.Contains($"runs/{runId}/samples/00000010.png", names);
         Assert.Contains($"runs/{runId}/checkpoints/00000010.ckpt", names);
@@ -49,7 +49,7 @@ public sealed class AccountDataTests(SqliteApiFactory factory) : IClassFixture<S
     {
         var (userId, client, _) = await factory.CreateUserAsync("gone");
         var datasetId = await UploadDatasetAsync(client);
-        var runId = (await WaitForAsync(client, (await StartRunAsync(client, datasetId, TinyConfig(iterations: 10, every: 5))).Id(), r => RunStatus.IsTerminal(r.Status()))).Id();
+        var runId = (await WaitForAsync(client, (await StartRunAsync(client, datasetId, TinyConfig(iterations: 10, every: 5))).Id(), r => r.Status().IsTerminal())).Id();
         var (_, other, _) = await factory.CreateUserAsync("stays");
         var kept = await UploadDatasetAsync(other);
 

@@ -172,7 +172,7 @@ public abstract class GenerationApiTests<TFactory>(TFactory factory) where TFact
     }
 
     /// A copy of the finished run (the same checkpoints at 20 and 40) as the training loop writes it, its best at 20 or none.
-    private async Task<Guid> CopyAsync(Guid runId, string status, long? best)
+    private async Task<Guid> CopyAsync(Guid runId, RunStatus status, long? best)
     {
         await using var scope = factory.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<GanDbContext>();

@@ -21,7 +21,7 @@ public sealed class LabelNamesTests(SqliteApiFactory factory) : IClassFixture<Sq
                 .EnsureSuccessStatusCode();
         var config = TinyConfig(iterations: 6, every: 6);
         config["conditional"] = true;
-        var run = await WaitForAsync(client, (await StartRunAsync(client, datasetId, config)).Id(), r => RunStatus.IsTerminal(r.Status()));
+        var run = await WaitForAsync(client, (await StartRunAsync(client, datasetId, config)).Id(), r => r.Status().IsTerminal());
         Assert.True(run.Status() == RunStatus.Completed, run.ToString());
         // The trainer recorded the names in index order (ordinal), shown in the run's config for pickers.
         Assert.Equal(["cat", "dog"], run.GetProperty("config").GetProperty("classNames").EnumerateArray().Select(n => n.GetString()));

@@ -26,7 +26,7 @@ public sealed class ProjectionApiTests(SqliteApiFactory factory) : IClassFixture
     {
         var (_, client, _) = await factory.CreateUserAsync("projector");
         var datasetId = await UploadDatasetAsync(client);
-        var run = await WaitForAsync(client, (await StartRunAsync(client, datasetId, TinyConfig(iterations: 10, every: 10))).Id(), r => RunStatus.IsTerminal(r.Status()));
+        var run = await WaitForAsync(client, (await StartRunAsync(client, datasetId, TinyConfig(iterations: 10, every: 10))).Id(), r => r.Status().IsTerminal());
         Assert.True(run.Status() == RunStatus.Completed, run.ToString());
         return (client, run.Id());
     }

@@ -37,7 +37,7 @@ public sealed class RunMetricsParityTests(SqliteApiFactory factory) : IClassFixt
             var (exitCode, log) = await TrainOnTheCommandLineAsync("--images", imageFolder, "--out", outFolder, "--preset", "small-data", "--config", config.ToJsonString());
             Assert.True(exitCode == 0, log);
 
-            var run = await WaitForAsync(client, runId, r => RunStatus.IsTerminal(r.Status()));
+            var run = await WaitForAsync(client, runId, r => r.Status().IsTerminal());
             Assert.True(run.Status() == RunStatus.Completed, run.ToString());
             var fromApi = Rows(await client.GetStringAsync($"/api/runs/{runId}/metrics?format=csv"));
             var fromCli = Rows(await File.ReadAllTextAsync(Path.Combine(outFolder, "metrics.csv")));

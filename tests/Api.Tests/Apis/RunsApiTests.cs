@@ -287,7 +287,7 @@ public sealed class MaxRuntimeTests(MaxRuntimeApiFactory factory) : IClassFixtur
         var datasetId = await UploadDatasetAsync(client);
         var runId = (await StartRunAsync(client, datasetId, TinyConfig(iterations: 1_000_000, every: 100_000))).Id();
 
-        var run = await WaitForAsync(client, runId, r => RunStatus.IsTerminal(r.Status()), seconds: 60);
+        var run = await WaitForAsync(client, runId, r => r.Status().IsTerminal(), seconds: 60);
 
         Assert.Equal(RunStatus.Failed, run.Status());
         Assert.Contains("maximum runtime", run.GetProperty("error").GetString());
@@ -298,7 +298,7 @@ public sealed class MaxRuntimeTests(MaxRuntimeApiFactory factory) : IClassFixtur
         Assert.Equal(stoppedAt, Assert.Single(checkpoints!).GetProperty("iteration").GetInt64());
         var fork = await client.PostAsJsonAsync($"/api/runs/{runId}/fork", new { fromIteration = stoppedAt, config = new { iterations = stoppedAt + 10 } });
         Assert.Equal(HttpStatusCode.Accepted, fork.StatusCode);
-        var forked = await WaitForAsync(client, (await fork.Content.ReadFromJsonAsync<JsonElement>()).Id(), r => RunStatus.IsTerminal(r.Status()), seconds: 60);
+        var forked = await WaitForAsync(client, (await fork.Content.ReadFromJsonAsync<JsonElement>()).Id(), r => r.Status().IsTerminal(), seconds: 60);
         Assert.Equal(RunStatus.Completed, forked.Status());
     }
 }

@@ -22,7 +22,7 @@ public sealed class TinyDatasetRunTests(SqliteApiFactory factory) : IClassFixtur
 
         var config = TinyConfig(iterations: 12, every: 6);
         config["batchSize"] = 32; // more than the set: the batch is drawn with replacement
-        var run = await WaitForAsync(client, (await StartRunAsync(client, datasetId, config)).Id(), r => RunStatus.IsTerminal(r.Status()));
+        var run = await WaitForAsync(client, (await StartRunAsync(client, datasetId, config)).Id(), r => r.Status().IsTerminal());
 
         Assert.True(run.Status() == RunStatus.Completed, run.ToString());
         Assert.True(run.GetProperty("metrics").GetProperty("swd").GetDouble() > 0, run.ToString());

@@ -1,3 +1,4 @@
+using GanService.Domain.Data;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -58,10 +59,10 @@ public static class RunHelpers
         return run;
     }
 
-    public static Task<JsonElement> WaitForStatusAsync(HttpClient client, Guid runId, string status, double seconds = 90) =>
-        WaitForAsync(client, runId, r => r.GetProperty("status").GetString() == status, seconds);
+    public static Task<JsonElement> WaitForStatusAsync(HttpClient client, Guid runId, RunStatus status, double seconds = 90) =>
+        WaitForAsync(client, runId, r => r.Status() == status, seconds);
 
-    public static string Status(this JsonElement run) => run.GetProperty("status").GetString()!;
+    public static RunStatus Status(this JsonElement run) => RunStatuses.Parse(run.GetProperty("status").GetString()!);
 
     public static Guid Id(this JsonElement run) => run.GetProperty("id").GetGuid();
 }

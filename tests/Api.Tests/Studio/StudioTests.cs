@@ -156,7 +156,7 @@ public sealed class StudioTests(StudioBrowser studio) : IClassFixture<StudioBrow
     {
         var (_, client, apiKey) = await studio.CreateUserAsync(name);
         var datasetId = await UploadDatasetAsync(client);
-        var run = await WaitForAsync(client, (await StartRunAsync(client, datasetId, TinyConfig(iterations: 10, every: 10))).Id(), r => RunStatus.IsTerminal(r.Status()));
+        var run = await WaitForAsync(client, (await StartRunAsync(client, datasetId, TinyConfig(iterations: 10, every: 10))).Id(), r => r.Status().IsTerminal());
         Assert.Equal(RunStatus.Completed, run.Status());
         return (apiKey, datasetId, run.Id());
     }

@@ -490,6 +490,12 @@ namespace GanService.Domain.Data.Migrations.Postgres
                         .HasMaxLength(200)
                         .HasColumnType("character varying(200)");
 
+                    b.Property<DateTime?>("RecentTrainingAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<double>("RecentTrainingSeconds")
+                        .HasColumnType("double precision");
+
                     b.Property<long>("StorageQuotaBytes")
                         .HasColumnType("bigint");
 

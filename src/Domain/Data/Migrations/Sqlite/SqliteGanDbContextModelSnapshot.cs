@@ -483,6 +483,12 @@ namespace GanService.Domain.Data.Migrations.Sqlite
                         .HasMaxLength(200)
                         .HasColumnType("TEXT");
 
+                    b.Property<DateTime?>("RecentTrainingAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<double>("RecentTrainingSeconds")
+                        .HasColumnType("REAL");
+
                     b.Property<long>("StorageQuotaBytes")
                         .HasColumnType("INTEGER");
 

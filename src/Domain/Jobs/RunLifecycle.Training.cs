@@ -1,0 +1,103 @@
+using GanService.Domain.Data;
+using Microsoft.EntityFrameworkCore;
+
+namespace GanService.Domain.Jobs;
+
+/// <summary>The trainers' half of a run's life: claim, yield, and the end. Every write is fenced by the claim's attempt.</summary>
+public sealed partial class RunLifecycle
+{
+    /// <summary>
+    /// A trainer turn, queued for <paramref name="runId"/>, takes the fairest claimable run (<see cref="FairShare"/>):
+    /// queued and due, or running under a lapsed lease (its worker died), by compare-and-swap on the attempt, the
+    /// fencing token. When nothing is claimable but the turn's own run is held under a live lease, the lease is waited
+    /// out, since its holder may have just died; a lease still live after one and a half lengths is being renewed, so
+    /// another worker trains it and this duplicate turn ends.
+    /// </summary>
+    internal async Task<RunClaim?> ClaimAsync(Guid runId, string worker, TimeSpan lease, CancellationToken cancellationToken)
+    {
+        var waitedSince = time.GetUtcNow();
+        var permitted = RunTransitions.Permits(RunTransition.Claim);
+        while (true)
+        {
+            var now = time.GetUtcNow().UtcDateTime;
+            var claimable = await db.Runs.AsNoTracking().Where(permitted)
+                .Where(r => (r.LeaseExpiresAt == null || r.LeaseExpiresAt < now) && (r.Status == RunStatus.Running || r.QueuedAt == null || r.QueuedAt <= now))
+                .Select(r => new FairShare.Candidate(r.Id, r.OwnerId, r.Status, r.QueuedAt ?? r.CreatedAt, r.CreatedAt, r.Attempt)).ToListAsync(cancellationToken);
+            var usage = await FairShare.UsageAsync(db, claimable.Select(c => c.OwnerId).Distinct().ToList(), now, scheduling, cancellationToken);
+            foreach (var candidate in FairShare.Order(claimable, usage))
+            {
+                var attempt = candidate.Attempt + 1;
+                var expires = now + lease;
+                var claimed = await db.Runs.Where(r => r.Id == candidate.RunId && r.Attempt == candidate.Attempt && (r.LeaseExpiresAt == null || r.LeaseExpiresAt < now))
+                    .Where(permitted)
+                    .ExecuteUpdateAsync(s => s
+                        .SetProperty(r => r.Attempt, attempt)
+                        .SetProperty(r => r.LeaseOwner, worker)
+                        .SetProperty(r => r.LeaseExpiresAt, expires)
+                        .SetProperty(r => r.Status, RunStatus.Running)
+                        .SetProperty(r => r.StartedAt, r => r.StartedAt ?? now)
+                        .SetProperty(r => r.UpdatedAt, now), cancellationToken);
+                if (claimed == 1)
+                    return new RunClaim(candidate.RunId, attempt, await db.Runs.AsNoTracking().FirstAsync(r => r.Id == candidate.RunId, cancellationToken));
+            }
+
+            var own = await db.Runs.AsNoTracking().Where(r => r.Id == runId).Select(r => new { r.Status, r.LeaseExpiresAt }).FirstOrDefaultAsync(cancellationToken);
+            if (own is null || !own.Status.IsActive() || own.LeaseExpiresAt is not { } until || until <= now
+                || time.GetUtcNow() - waitedSince > 1.5 * lease)
+                return null;
+            var wait = until - now + TimeSpan.FromMilliseconds(200);
+            await Task.Delay(wait < TimeSpan.FromSeconds(5) ? wait : TimeSpan.FromSeconds(5), time, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Gives the run back, checkpointed, without ending it. With <paramref name="newTurn"/> (a time slice ended) a new
+    /// turn goes on the queue, and the order of <see cref="FairShare"/> lets others go first; without it (shutdown) the
+    /// job itself is given back to the queue.
+    /// </summary>
+    internal async Task YieldAsync(RunClaim claim, bool newTurn, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        var updated = await db.Runs.Where(r => r.Id == claim.RunId && r.Attempt == claim.Attempt).Where(RunTransitions.Permits(RunTransition.Yield))
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(r => r.Status, RunStatus.Queued)
+                .SetProperty(r => r.QueuedAt, now)
+                .SetProperty(r => r.LeaseOwner, (string?)null)
+                .SetProperty(r => r.LeaseExpiresAt, (DateTime?)null)
+                .SetProperty(r => r.UpdatedAt, now), cancellationToken);
+        if (updated == 1 && newTurn)
+            await EnqueueAsync(claim.RunId, cancellationToken);
+    }
+
+    /// <summary>Ends the run (fenced): completed, failed with the error, or cancelled; drops the lease and lets pending runs take the slot.</summary>
+    internal async Task<bool> EndAsync(RunClaim claim, RunTransition end, string? error, CancellationToken cancellationToken)
+    {
+        var status = RunTransitions.Target(end, RunStatus.Running)
+            ?? throw new ArgumentException($"{end} does not end a running run", nameof(end));
+        if (!status.IsTerminal()) throw new ArgumentException($"{end} does not end a run", nameof(end));
+        var now = time.GetUtcNow().UtcDateTime;
+        var updated = await db.Runs.Where(r => r.Id == claim.RunId && r.Attempt == claim.Attempt).Where(RunTransitions.Permits(end))
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(r => r.Status, status)
+                .SetProperty(r => r.Error, error)
+                .SetProperty(r => r.FinishedAt, now)
+                .SetProperty(r => r.EtaSeconds, (double?)null)
+                .SetProperty(r => r.LeaseOwner, (string?)null)
+                .SetProperty(r => r.LeaseExpiresAt, (DateTime?)null)
+                .SetProperty(r => r.UpdatedAt, now), cancellationToken);
+        if (updated == 1)
+            await PromotePendingAsync(cancellationToken);
+        return updated == 1;
+    }
+
+    /// <summary>With runs of other users waiting (queued and due), a run past its time slice yields its trainer.</summary>
+    internal Task<bool> OthersWaitAsync(Guid ownerId, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        return db.Runs.AnyAsync(r => r.OwnerId != ownerId && r.Status == RunStatus.Queued && (r.QueuedAt == null || r.QueuedAt <= now), cancellationToken);
+    }
+
+    /// <summary>Charges the owner's fair-share account with trainer seconds.</summary>
+    internal Task ChargeAsync(Guid ownerId, double seconds, CancellationToken cancellationToken) =>
+        FairShare.ChargeAsync(db, ownerId, seconds, time.GetUtcNow().UtcDateTime, scheduling, cancellationToken);
+}
