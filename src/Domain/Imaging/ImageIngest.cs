@@ -7,8 +7,9 @@ namespace GanService.Domain.Imaging;
 /// One outcome per file of an upload: an accepted image or the reason it was refused.
 public abstract record IngestOutcome(string FileName);
 
-/// An accepted image, re-encoded as PNG (which also strips EXIF and any other metadata).
-public sealed record IngestedImage(string FileName, byte[] Png, int Width, int Height, bool IsGrayscale, string PixelHash)
+/// An accepted image, re-encoded as PNG (which also strips EXIF and any other metadata). TakenAt is read first: the
+/// photo's EXIF DateTimeOriginal, else its zip entry's timestamp, else null.
+public sealed record IngestedImage(string FileName, byte[] Png, int Width, int Height, bool IsGrayscale, string PixelHash, DateTime? TakenAt = null)
     : IngestOutcome(FileName);
 
 public sealed record RejectedFile(string FileName, string Reason) : IngestOutcome(FileName);
@@ -82,7 +83,7 @@ public sealed class ImageIngest(IngestLimits limits)
         var rgba = bitmap.GetPixelSpan();
         var isGray = FlattenAlphaOntoWhite(rgba);
         var (png, pixelHash) = isGray ? EncodeGray(rgba, header.Width, header.Height) : EncodeRgb(bitmap, rgba);
-        return new IngestedImage(fileName, png, header.Width, header.Height, isGray, pixelHash);
+        return new IngestedImage(fileName, png, header.Width, header.Height, isGray, pixelHash, ExifDate.Read(content));
     }
 
     /// Composites transparent pixels over white paper in place and tells whether the image is gray.
@@ -204,7 +205,8 @@ public sealed class ImageIngest(IngestLimits limits)
                 continue;
             }
             images++;
-            yield return ReadImage(name, bytes);
+            var outcome = ReadImage(name, bytes);
+            yield return outcome is IngestedImage { TakenAt: null } image ? image with { TakenAt = ExifDate.FromZipEntry(entry.LastWriteTime) } : outcome;
         }
         if (images == 0) yield return new RejectedFile(zipName, "The zip contains no images.");
     }
