@@ -13,6 +13,7 @@ app.MapSessionApi();
 app.MapUsersApi();
 app.MapKeysApi();
 app.MapDatasetsApi();
+app.MapDatasetReportApi();
 app.MapRunsApi();
 app.MapGenerationApi();
 app.MapProjectionApi();

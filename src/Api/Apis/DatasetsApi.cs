@@ -3,6 +3,7 @@ using GanService.Api.Auth;
 using GanService.Api.Infrastructure;
 using GanService.Domain.Data;
 using GanService.Domain.Imaging;
+using GanService.Domain.Imaging.Datasets;
 using GanService.Domain.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -127,6 +128,8 @@ public static class DatasetsApi
                         IsGrayscale = image.IsGrayscale,
                         SizeBytes = image.Png.Length,
                         PixelHash = image.PixelHash,
+                        PerceptualHash = Domain.Imaging.Datasets.PerceptualHash.Format(Domain.Imaging.Datasets.PerceptualHash.OfStored(image.Png)),
+                        TakenAt = image.TakenAt,
                         BlobKey = "",
                     };
                     stored.BlobKey = $"{blobPrefix}images/{stored.Id:N}.png";
@@ -161,7 +164,8 @@ public static class DatasetsApi
         }
 
         return TypedResults.Created($"/api/datasets/{dataset.Id}", new DatasetCreatedResponse(
-            dataset.Id, dataset.Name, dataset.Images.Count, dataset.Channels, dataset.StorageBytes, rejected, duplicates));
+            dataset.Id, dataset.Name, dataset.Images.Count, dataset.Channels, dataset.StorageBytes, rejected, duplicates,
+            NearDuplicates.OfImages(dataset.Images).Select(g => (IReadOnlyList<string>)[.. g.Select(i => i.FileName)]).ToList()));
     }
 
     public static async Task<Ok<List<DatasetResponse>>> ListDatasetsAsync(ClaimsPrincipal caller, GanDbContext db, CancellationToken cancellationToken)
@@ -305,7 +309,7 @@ public static class DatasetsApi
         d => new DatasetResponse(d.Id, d.Name, d.Images.Count, d.Images.Count(image => !image.Excluded), d.Channels, d.StorageBytes, d.CreatedAt);
 
     private static ImageResponse ToResponse(DatasetImage image) =>
-        new(image.Id, image.FileName, image.Width, image.Height, image.Tags, image.Label, image.Excluded);
+        new(image.Id, image.FileName, image.Width, image.Height, image.Tags, image.Label, image.Excluded, image.TakenAt, image.PerceptualHash);
 }
 
 /// The multipart form of POST /api/datasets, for the OpenAPI document.
@@ -316,7 +320,8 @@ public sealed class DatasetUploadForm
 }
 
 public sealed record DatasetCreatedResponse(Guid Id, string Name, int ImageCount, int Channels, long StorageBytes,
-    IReadOnlyList<RejectedFileResponse> Rejected, IReadOnlyList<DuplicateResponse> Duplicates);
+    IReadOnlyList<RejectedFileResponse> Rejected, IReadOnlyList<DuplicateResponse> Duplicates,
+    IReadOnlyList<IReadOnlyList<string>>? NearDuplicates = null);
 
 public sealed record RejectedFileResponse(string FileName, string Reason);
 
@@ -324,6 +329,7 @@ public sealed record DuplicateResponse(string FileName, string DuplicateOf);
 
 public sealed record DatasetResponse(Guid Id, string Name, int ImageCount, int IncludedCount, int Channels, long StorageBytes, DateTime CreatedAt);
 
-public sealed record ImageResponse(Guid Id, string FileName, int Width, int Height, IReadOnlyList<string> Tags, string? Label, bool Excluded);
+public sealed record ImageResponse(Guid Id, string FileName, int Width, int Height, IReadOnlyList<string> Tags, string? Label, bool Excluded,
+    DateTime? TakenAt = null, string? PerceptualHash = null);
 
 public sealed record PatchImageRequest(List<string?>? Tags, string? Label, bool? Excluded);

@@ -25,7 +25,7 @@ public static class RunsApi
     private static readonly HashSet<string> ForkableFields = new(StringComparer.OrdinalIgnoreCase)
     {
         "iterations", "sampleEvery", "checkpointEvery", "evaluateEvery", "loss", "nCritic", "instanceNoise",
-        "r1Gamma", "includeTags", "excludeTags", "preprocess",
+        "r1Gamma", "includeTags", "excludeTags", "takenFrom", "takenTo", "preprocess",
     };
 
     public static IEndpointRouteBuilder MapRunsApi(this IEndpointRouteBuilder app)
@@ -109,6 +109,17 @@ public static class RunsApi
         var usable = await db.DatasetImages.CountAsync(i => i.DatasetId == dataset.Id && !i.Excluded, cancellationToken);
         if (usable == 0)
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["datasetId"] = ["the dataset has no images that are not excluded"] });
+        if (config.TakenFrom is not null || config.TakenTo is not null)
+        {
+            var (from, before) = (config.TakenFrom, config.TakenBefore);
+            var dated = await db.DatasetImages.CountAsync(i => i.DatasetId == dataset.Id && !i.Excluded
+                && (from == null || i.TakenAt >= from) && (before == null || i.TakenAt < before), cancellationToken);
+            if (dated == 0)
+                return TypedResults.ValidationProblem(new Dictionary<string, string[]>
+                {
+                    ["config.takenFrom"] = ["no usable image of the dataset was taken in that range (images without a date are left out when a range is set)"],
+                });
+        }
 
         var preset = string.IsNullOrWhiteSpace(request.Preset) ? GanPresets.Default : request.Preset.Trim();
         var run = new Run

@@ -68,6 +68,10 @@ public sealed class DatasetImage
     /// SHA-256 of the decoded pixels, to report exact duplicates.
     public required string PixelHash { get; set; }
     public required string BlobKey { get; set; }
+    /// When the photo was taken: EXIF DateTimeOriginal, else the zip entry's timestamp (the camera's wall clock).
+    public DateTime? TakenAt { get; set; }
+    /// 64-bit perceptual hash of the cleaned image (16 hex digits), to find the same drawing photographed twice.
+    public string? PerceptualHash { get; set; }
     public List<string> Tags { get; set; } = [];
     public string? Label { get; set; }
     public bool Excluded { get; set; }

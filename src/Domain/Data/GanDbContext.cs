@@ -108,6 +108,7 @@ public abstract class GanDbContext(DbContextOptions options) : DbContext(options
         {
             image.Property(i => i.FileName).HasMaxLength(500);
             image.Property(i => i.PixelHash).HasMaxLength(64);
+            image.Property(i => i.PerceptualHash).HasMaxLength(16);
             image.Property(i => i.BlobKey).HasMaxLength(300);
             image.Property(i => i.Label).HasMaxLength(200);
             image.HasIndex(i => new { i.DatasetId, i.Ordinal });

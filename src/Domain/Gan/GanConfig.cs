@@ -135,6 +135,16 @@ public sealed record GanConfig
     public IReadOnlyList<string> IncludeTags { get; init; } = [];
     /// <summary>Leave out images that have any of these tags.</summary>
     public IReadOnlyList<string> ExcludeTags { get; init; } = [];
+    /// <summary>
+    /// Train only on photos taken on or after this time (the image's takenAt: EXIF, else the zip entry's date);
+    /// with either bound set, images without a date are left out.
+    /// </summary>
+    public DateTime? TakenFrom { get; init; }
+    /// <summary>Train only on photos taken up to this time; a date alone ("2019-06-30") includes that whole day.</summary>
+    public DateTime? TakenTo { get; init; }
+
+    /// <summary>The end of the <see cref="TakenTo"/> range, exclusive.</summary>
+    public DateTime? TakenBefore => TakenTo is not { } to ? null : to.TimeOfDay == TimeSpan.Zero ? to.AddDays(1) : to.AddTicks(1);
     /// <summary>Image clean-up before training (docs API.md, "Preprocessing options"); null = <see cref="PreprocessOptions.Default"/>.</summary>
     public PreprocessOptions? Preprocess { get; init; }
     /// <summary>
@@ -228,6 +238,8 @@ public sealed record GanConfig
         }
         Tags(e, "includeTags", IncludeTags);
         Tags(e, "excludeTags", ExcludeTags);
+        if (TakenFrom is { } from && TakenBefore is { } before && from >= before)
+            e["takenTo"] = $"must not be before takenFrom ({from:yyyy-MM-dd HH:mm:ss})";
         if (!e.ContainsKey("includeTags") && !e.ContainsKey("excludeTags"))
         {
             var both = IncludeTags.Intersect(ExcludeTags, StringComparer.OrdinalIgnoreCase).ToList();
@@ -274,7 +286,8 @@ public sealed record GanConfig
         && SampleEvery == other.SampleEvery && CheckpointEvery == other.CheckpointEvery
         && EvaluateEvery == other.EvaluateEvery && Threads == other.Threads && KeepCheckpoints == other.KeepCheckpoints
         && Equals(Preprocess, other.Preprocess)
-        && IncludeTags.SequenceEqual(other.IncludeTags) && ExcludeTags.SequenceEqual(other.ExcludeTags);
+        && IncludeTags.SequenceEqual(other.IncludeTags) && ExcludeTags.SequenceEqual(other.ExcludeTags)
+        && TakenFrom == other.TakenFrom && TakenTo == other.TakenTo;
 
     public override int GetHashCode() => HashCode.Combine(Resolution, LatentDim, GeneratorChannels,
         DiscriminatorChannels, Loss, Augment, Iterations, Seed);

@@ -165,7 +165,9 @@ public sealed class TrainingJob(
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<GanDbContext>();
+        var (from, before) = (config.TakenFrom, config.TakenBefore);
         var rows = await db.DatasetImages.AsNoTracking().Where(i => i.DatasetId == datasetId && !i.Excluded)
+            .Where(i => from == null || i.TakenAt >= from).Where(i => before == null || i.TakenAt < before)
             .OrderBy(i => i.Ordinal).Select(i => new { i.BlobKey, i.PixelHash, i.Tags, i.Label }).ToListAsync(cancellationToken);
         // The stored PNG holds exactly the pixels its hash is of, so the hashes name the content.
         var key = TrainingDataKey.For(rows.Select(r => new TrainingSource(r.PixelHash, r.Tags, r.Label)), config);

@@ -40,6 +40,10 @@ public static class PerceptualHash
         return hash;
     }
 
+    /// <summary>The hash of a stored image (a PNG as ingest wrote it) after the clean-up training would apply.</summary>
+    public static ulong OfStored(byte[] png, PreprocessOptions? options = null) =>
+        Of(ImagePreprocessor.Prepare(PixelImage.Decode(png, 1), 64, options ?? PreprocessOptions.Default));
+
     public static int Distance(ulong a, ulong b) => System.Numerics.BitOperations.PopCount(a ^ b);
 
     /// <summary>The hash as 16 hex digits, as stored and sent.</summary>
@@ -69,6 +73,10 @@ public static class NearDuplicates
     /// of each, cleaned): 70% of the pairs within 8 bits, and 5 of 14,280 pairs of different drawings.
     /// </summary>
     public const int MaxDistance = 8;
+
+    /// <summary>The groups among a dataset's hashed images (those stored before hashes were kept are left out).</summary>
+    public static IReadOnlyList<IReadOnlyList<Data.DatasetImage>> OfImages(IEnumerable<Data.DatasetImage> images) =>
+        Group([.. images.Where(i => i.PerceptualHash is not null).OrderBy(i => i.Ordinal)], i => PerceptualHash.Parse(i.PerceptualHash!));
 
     public static IReadOnlyList<IReadOnlyList<T>> Group<T>(IReadOnlyList<T> items, Func<T, ulong> hash, int maxDistance = MaxDistance)
     {

@@ -134,6 +134,10 @@ namespace GanService.Domain.Data.Migrations.Postgres
                     b.Property<int>("Ordinal")
                         .HasColumnType("integer");
 
+                    b.Property<string>("PerceptualHash")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
                     b.Property<string>("PixelHash")
                         .IsRequired()
                         .HasMaxLength(64)
@@ -146,6 +150,9 @@ namespace GanService.Domain.Data.Migrations.Postgres
                         .IsRequired()
                         .HasMaxLength(4000)
                         .HasColumnType("character varying(4000)");
+
+                    b.Property<DateTime?>("TakenAt")
+                        .HasColumnType("timestamp with time zone");
 
                     b.Property<int>("Width")
                         .HasColumnType("integer");

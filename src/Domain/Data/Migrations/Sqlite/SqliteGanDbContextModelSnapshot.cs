@@ -129,6 +129,10 @@ namespace GanService.Domain.Data.Migrations.Sqlite
                     b.Property<int>("Ordinal")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("PerceptualHash")
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("PixelHash")
                         .IsRequired()
                         .HasMaxLength(64)
@@ -140,6 +144,9 @@ namespace GanService.Domain.Data.Migrations.Sqlite
                     b.Property<string>("Tags")
                         .IsRequired()
                         .HasMaxLength(4000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("TakenAt")
                         .HasColumnType("TEXT");
 
                     b.Property<int>("Width")
