@@ -1,10 +1,14 @@
 using GanService.Api.Apis;
 using GanService.Api.Infrastructure;
+using GanService.Domain;
 
+// A bad setting stops the process with one line naming the key, not a stack trace.
+SettingsException.ExitOnBadSettings();
 var builder = WebApplication.CreateBuilder(args);
 builder.AddGanServiceApi();
 
 var app = builder.Build();
+ValidatedSettings.ValidateNow(app.Services);
 await app.InitializeGanServiceAsync();
 app.UseGanServiceApi();
 

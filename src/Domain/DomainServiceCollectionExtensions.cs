@@ -24,7 +24,7 @@ public sealed class GanServiceSettings
         var database = Parse<DatabaseProvider>(configuration, "Database:Provider", DatabaseProvider.Sqlite);
         var postgres = configuration.GetConnectionString("Postgres");
         if (database == DatabaseProvider.Postgres && string.IsNullOrWhiteSpace(postgres))
-            throw new InvalidOperationException("Database:Provider is Postgres, but ConnectionStrings:Postgres is not set.");
+            throw new SettingsException("Database:Provider is Postgres, but ConnectionStrings:Postgres is not set.");
         var storage = Parse<StorageProvider>(configuration, "Storage:Provider", StorageProvider.FileSystem);
         return new GanServiceSettings
         {
@@ -42,7 +42,7 @@ public sealed class GanServiceSettings
         if (string.IsNullOrWhiteSpace(value)) return fallback;
         return Enum.TryParse<T>(value, ignoreCase: true, out var parsed)
             ? parsed
-            : throw new InvalidOperationException($"{key} is '{value}'; expected one of {string.Join(", ", Enum.GetNames<T>())}.");
+            : throw new SettingsException($"{key} is '{value}'; expected one of {string.Join(", ", Enum.GetNames<T>())}.");
     }
 }
 
@@ -70,7 +70,7 @@ public static class DomainServiceCollectionExtensions
         else
             services.AddSingleton<IBlobStore>(new FileSystemBlobStore(Path.Combine(settings.DataDirectory, "blobs")));
 
-        services.AddSingleton(configuration.GetSection("Uploads").Get<IngestLimits>() ?? new IngestLimits());
+        services.AddValidatedSettings<IngestLimits>(configuration, "Uploads", IngestLimits.Problems);
         services.AddSingleton<ImageIngest>();
         return services;
     }

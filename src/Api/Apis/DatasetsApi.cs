@@ -31,6 +31,7 @@ public static class DatasetsApi
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status507InsufficientStorage) // the server's disk is full; nothing was stored
             .WithExamples(response: new DatasetCreatedResponse(ExampleId, "pencil sketches", 175, 1, 5_242_880,
                 [new RejectedFileResponse("sketches.zip/notes.txt", "Not a PNG, JPEG or WebP image (the content was checked, not the name).")],
                 [new DuplicateResponse("sketches.zip/cat (1).jpg", "sketches.zip/cat.jpg")]), responseStatus: StatusCodes.Status201Created);

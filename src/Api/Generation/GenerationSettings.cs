@@ -1,3 +1,5 @@
+using GanService.Domain;
+
 namespace GanService.Api.Generation;
 
 /// <summary>On-demand generation in the API process. Section <c>Generation</c>.</summary>
@@ -15,6 +17,11 @@ public sealed record GenerationSettings
     /// <summary>The most frames one interpolation may have.</summary>
     public int MaxInterpolationSteps { get; init; } = 120;
 
-    public static GenerationSettings From(IConfiguration configuration) =>
-        configuration.GetSection("Generation").Get<GenerationSettings>() ?? new GenerationSettings();
+    public static IEnumerable<string?> Problems(GenerationSettings s) =>
+    [
+        ValidatedSettings.AtLeast("Generation", nameof(CacheSize), s.CacheSize, 1),
+        ValidatedSettings.AtLeast("Generation", nameof(ConcurrentForwardPasses), s.ConcurrentForwardPasses, 1),
+        ValidatedSettings.AtLeast("Generation", nameof(MaxCount), s.MaxCount, 1),
+        ValidatedSettings.AtLeast("Generation", nameof(MaxInterpolationSteps), s.MaxInterpolationSteps, 2),
+    ];
 }

@@ -25,19 +25,23 @@ public static class ApiExtensions
         var services = builder.Services;
         services.AddGanServiceDomain(builder.Configuration);
         // Embedded mode trains in this process; server mode (Worker__InProcess=false) leaves that to src/Worker.
-        services.AddGanServiceJobs(builder.Configuration, serveQueue: WorkerSettings.From(builder.Configuration).InProcess);
+        // Read at once (it decides what is registered), with the same rules as the worker's start-up check.
+        var worker = ValidatedSettings.Read<WorkerSettings>(builder.Configuration, "Worker", JobsSettingsRules.Worker);
+        services.AddGanServiceJobs(builder.Configuration, serveQueue: worker.InProcess);
+        // Blobs no committed dataset or run owns (an upload killed mid-way), at start-up and on a timer.
+        services.AddOrphanBlobCleanup(builder.Configuration);
 
-        var uploads = builder.Configuration.GetSection("Uploads").Get<UploadSettings>() ?? new UploadSettings();
-        services.AddSingleton(uploads);
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = uploads.MaxRequestBytes);
-        services.Configure<FormOptions>(form =>
+        services.AddValidatedSettings<UploadSettings>(builder.Configuration, "Uploads", UploadSettings.Problems);
+        services.AddOptions<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>()
+            .Configure<UploadSettings>((kestrel, uploads) => kestrel.Limits.MaxRequestBodySize = uploads.MaxRequestBytes);
+        services.AddOptions<FormOptions>().Configure<UploadSettings>((form, uploads) =>
         {
             form.MultipartBodyLengthLimit = uploads.MaxRequestBytes;
             form.ValueCountLimit = 64;
         });
 
         // Images on demand: loaded generators are shared by all requests of this process.
-        services.AddSingleton(GenerationSettings.From(builder.Configuration));
+        services.AddValidatedSettings<GenerationSettings>(builder.Configuration, "Generation", GenerationSettings.Problems);
         services.AddSingleton<GeneratorCache>();
 
         // Live events: one database poll for all subscribers of all runs.

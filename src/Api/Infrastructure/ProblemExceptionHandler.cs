@@ -1,11 +1,12 @@
+using GanService.Domain.Storage;
 using Microsoft.AspNetCore.Diagnostics;
 
 namespace GanService.Api.Infrastructure;
 
 /// Turns exceptions that stand for a bad request into ProblemDetails with their status code
 /// (413 for a body over the limits, 400 for a malformed one), an unreachable database or blob store into a 503 with
-/// Retry-After (the client's retry mends it once the service is back); the rest become a plain 500 that says nothing of
-/// the exception.
+/// Retry-After (the client's retry mends it once the service is back), a full disk (blobs or the SQLite file) into a 507;
+/// the rest become a plain 500 that says nothing of the exception.
 public sealed class ProblemExceptionHandler(IProblemDetailsService problemDetails, ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
@@ -16,6 +17,10 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problemDetail
             // Thrown by the form reader when a multipart limit is passed.
             InvalidDataException invalid when invalid.Message.Contains("limit", StringComparison.OrdinalIgnoreCase)
                 => (StatusCodes.Status413PayloadTooLarge, invalid.Message),
+            // Before IsUnavailable: a full disk is not mended by a retry a few seconds later, and says so.
+            _ when StorageFaults.IsDiskFull(exception) => (StatusCodes.Status507InsufficientStorage,
+                "The server's disk is full, so this upload (or change) was not stored; what was stored before is intact. " +
+                "Try again once an administrator has freed space."),
             _ when IsUnavailable(exception) => (StatusCodes.Status503ServiceUnavailable,
                 "The database or the storage cannot be reached just now; nothing was changed by this request that will not be retried. Try again shortly."),
             _ => (StatusCodes.Status500InternalServerError, "An unexpected error occurred. It has been logged."),
@@ -25,6 +30,8 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problemDetail
             context.Response.Headers.RetryAfter = RetryAfterSeconds;
             logger.LogWarning(exception, "A dependency is unreachable on {Method} {Path}", context.Request.Method, context.Request.Path);
         }
+        else if (status == StatusCodes.Status507InsufficientStorage)
+            logger.LogError(exception, "The disk is full on {Method} {Path}", context.Request.Method, context.Request.Path);
         else if (status >= StatusCodes.Status500InternalServerError)
             logger.LogError(exception, "Unhandled exception on {Method} {Path}", context.Request.Method, context.Request.Path);
         context.Response.StatusCode = status;
@@ -32,7 +39,8 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problemDetail
         {
             HttpContext = context,
             Exception = exception,
-            ProblemDetails = { Status = status, Detail = detail },
+            // ASP.NET Core has no default title for 507.
+            ProblemDetails = { Status = status, Detail = detail, Title = status == StatusCodes.Status507InsufficientStorage ? "Insufficient Storage" : null },
         });
     }
 

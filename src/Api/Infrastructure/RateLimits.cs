@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Threading.RateLimiting;
 using GanService.Api.Auth;
+using GanService.Domain;
 using Microsoft.AspNetCore.RateLimiting;
 
 namespace GanService.Api.Infrastructure;
@@ -15,55 +16,58 @@ public sealed record RateLimits
     public double PermitsPerSecond { get; init; } = 20;
     public int Burst { get; init; } = 200;
 
-    public static RateLimits From(IConfiguration configuration)
-    {
-        var limits = configuration.GetSection("RateLimits").Get<RateLimits>() ?? new RateLimits();
-        return limits is { PermitsPerSecond: > 0, Burst: >= 1 } ? limits
-            : throw new InvalidOperationException($"RateLimits: PermitsPerSecond ({limits.PermitsPerSecond}) must be above 0 and Burst ({limits.Burst}) at least 1.");
-    }
+    public static IEnumerable<string?> Problems(RateLimits limits) =>
+    [
+        ValidatedSettings.Positive("RateLimits", nameof(PermitsPerSecond), limits.PermitsPerSecond),
+        ValidatedSettings.AtLeast("RateLimits", nameof(Burst), limits.Burst, 1),
+    ];
 }
 
 public static class RateLimitExtensions
 {
     public static IServiceCollection AddGanServiceRateLimits(this IServiceCollection services, IConfiguration configuration)
     {
-        var limits = RateLimits.From(configuration);
+        services.AddValidatedSettings<RateLimits>(configuration, "RateLimits", RateLimits.Problems);
+        services.AddRateLimiter(_ => { });
+        // Configured once the settings are bound and checked, so a bad value is the start-up's one-line error.
+        services.AddOptions<RateLimiterOptions>().Configure<RateLimits>((options, limits) => Configure(options, limits));
+        return services;
+    }
+
+    private static void Configure(RateLimiterOptions options, RateLimits limits)
+    {
         // Refill in steps of a tenth of a second, so a burst spent is partly back soon; a rate under 10 a second refills
         // one token every 1/rate seconds instead (rounding it up to one per step would raise it).
         var period = limits.PermitsPerSecond >= 10 ? TimeSpan.FromMilliseconds(100) : TimeSpan.FromSeconds(1 / limits.PermitsPerSecond);
         var perPeriod = Math.Max(1, (int)Math.Round(limits.PermitsPerSecond * period.TotalSeconds));
-        services.AddRateLimiter(options =>
+        options.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
         {
-            options.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
+            if (!context.Request.Path.StartsWithSegments("/api", StringComparison.OrdinalIgnoreCase))
+                return RateLimitPartition.GetNoLimiter("unlimited");
+            var partition = context.User.Identity?.IsAuthenticated == true
+                ? "key:" + context.User.FindFirst(ApiKeyAuthenticationHandler.KeyIdClaim)?.Value
+                : "address:" + context.Connection.RemoteIpAddress;
+            return RateLimitPartition.GetTokenBucketLimiter(partition, _ => new TokenBucketRateLimiterOptions
             {
-                if (!context.Request.Path.StartsWithSegments("/api", StringComparison.OrdinalIgnoreCase))
-                    return RateLimitPartition.GetNoLimiter("unlimited");
-                var partition = context.User.Identity?.IsAuthenticated == true
-                    ? "key:" + context.User.FindFirst(ApiKeyAuthenticationHandler.KeyIdClaim)?.Value
-                    : "address:" + context.Connection.RemoteIpAddress;
-                return RateLimitPartition.GetTokenBucketLimiter(partition, _ => new TokenBucketRateLimiterOptions
-                {
-                    TokenLimit = limits.Burst, TokensPerPeriod = perPeriod, ReplenishmentPeriod = period, QueueLimit = 0, AutoReplenishment = true,
-                });
+                TokenLimit = limits.Burst, TokensPerPeriod = perPeriod, ReplenishmentPeriod = period, QueueLimit = 0, AutoReplenishment = true,
             });
-            options.OnRejected = async (rejected, cancellationToken) =>
-            {
-                var context = rejected.HttpContext;
-                var wait = rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) ? retryAfter : TimeSpan.FromSeconds(1);
-                var seconds = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds));
-                context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
-                context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
-                await context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
-                {
-                    HttpContext = context,
-                    ProblemDetails =
-                    {
-                        Status = StatusCodes.Status429TooManyRequests, Title = "Too many requests",
-                        Detail = $"This key sent more than {limits.Burst} requests at once or {limits.PermitsPerSecond:0.#} a second for a while; try again in {seconds} s.",
-                    },
-                });
-            };
         });
-        return services;
+        options.OnRejected = async (rejected, cancellationToken) =>
+        {
+            var context = rejected.HttpContext;
+            var wait = rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) ? retryAfter : TimeSpan.FromSeconds(1);
+            var seconds = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds));
+            context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
+            context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+            await context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+            {
+                HttpContext = context,
+                ProblemDetails =
+                {
+                    Status = StatusCodes.Status429TooManyRequests, Title = "Too many requests",
+                    Detail = $"This key sent more than {limits.Burst} requests at once or {limits.PermitsPerSecond:0.#} a second for a while; try again in {seconds} s.",
+                },
+            });
+        };
     }
 }

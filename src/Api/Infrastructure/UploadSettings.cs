@@ -1,3 +1,5 @@
+using GanService.Domain;
+
 namespace GanService.Api.Infrastructure;
 
 /// Limits of the HTTP edge, bound from configuration section "Uploads" (the per-image limits of the
@@ -14,6 +16,14 @@ public sealed class UploadSettings
     public long MaxJsonKb { get; init; } = 1024;
 
     public long MaxRequestBytes => MaxRequestMb << 20;
+
+    public static IEnumerable<string?> Problems(UploadSettings s) =>
+    [
+        // Up to 1 TB: the byte count (MaxRequestMb << 20) must not overflow.
+        s.MaxRequestMb is >= 1 and <= 1 << 20 ? null : $"Uploads:MaxRequestMb is {s.MaxRequestMb}; it must be 1 to {1 << 20}.",
+        ValidatedSettings.AtLeast("Uploads", nameof(DefaultStorageQuotaMb), s.DefaultStorageQuotaMb, 0),
+        s.MaxJsonKb is >= 1 and <= 1 << 30 ? null : $"Uploads:MaxJsonKb is {s.MaxJsonKb}; it must be 1 to {1 << 30}.",
+    ];
 }
 
 public static class JsonBodyLimit

@@ -17,4 +17,14 @@ public sealed record IngestLimits
     /// Uncompressed / compressed size of one entry. Images are already compressed, so a real one
     /// is close to 1; zip bombs are in the thousands.
     public double MaxCompressionRatio { get; init; } = 100;
+
+    public static IEnumerable<string?> Problems(IngestLimits limits) =>
+    [
+        ValidatedSettings.AtLeast("Uploads", nameof(MaxSide), limits.MaxSide, 1),
+        ValidatedSettings.AtLeast("Uploads", nameof(MaxPixels), limits.MaxPixels, 1),
+        ValidatedSettings.AtLeast("Uploads", nameof(MaxImageBytes), limits.MaxImageBytes, 1),
+        ValidatedSettings.AtLeast("Uploads", nameof(MaxZipEntries), limits.MaxZipEntries, 1),
+        ValidatedSettings.AtLeast("Uploads", nameof(MaxZipTotalBytes), limits.MaxZipTotalBytes, 1),
+        ValidatedSettings.AtLeast("Uploads", nameof(MaxCompressionRatio), limits.MaxCompressionRatio, 1),
+    ];
 }

@@ -2,7 +2,6 @@ using GanService.Domain.Data;
 using GanService.Domain.Gan.Training;
 using GanService.Domain.Storage;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Configuration;
 
 namespace GanService.Domain.Jobs;
 
@@ -16,13 +15,6 @@ public sealed record RetentionSettings
     /// checkpointEvery 1000 keeps 5000, 10000, ...; 0 keeps every checkpoint.
     /// </summary>
     public int KeepEvery { get; init; } = 1;
-
-    public static RetentionSettings From(IConfiguration configuration)
-    {
-        var settings = configuration.GetSection("Retention").Get<RetentionSettings>() ?? new RetentionSettings();
-        return settings.KeepEvery >= 0 ? settings
-            : throw new InvalidOperationException($"Retention:KeepEvery is {settings.KeepEvery}; it must be 0 (keep all) or more.");
-    }
 }
 
 /// <summary>What <see cref="CheckpointRetention.ApplyAsync"/> kept and deleted, and where the owner's storage stands after it.</summary>

@@ -34,14 +34,14 @@ public static class JobsServiceCollectionExtensions
     public static IServiceCollection AddGanServiceJobs(this IServiceCollection services, IConfiguration configuration, bool serveQueue)
     {
         var settings = GanServiceSettings.FromConfiguration(configuration);
-        var scheduling = SchedulingSettings.From(configuration);
-        var worker = WorkerSettings.From(configuration);
-        services.AddSingleton(scheduling);
-        services.AddSingleton(worker);
-        services.AddSingleton(RetentionSettings.From(configuration));
+        // Bound with IOptions and checked at start-up; consumers take the records themselves.
+        services.AddValidatedSettings<SchedulingSettings>(configuration, "Scheduling", JobsSettingsRules.Scheduling);
+        services.AddValidatedSettings<WorkerSettings>(configuration, "Worker", JobsSettingsRules.Worker);
+        services.AddValidatedSettings<RetentionSettings>(configuration, "Retention", JobsSettingsRules.Retention);
+        services.AddValidatedSettings<TrainingDataCacheSettings>(configuration, "TrainingDataCache", JobsSettingsRules.TrainingDataCache);
         services.AddSingleton(TimeProvider.System);
         // One per process: the runs this process trains share prepared tensors (resume, preemption, fork, sweep).
-        services.AddSingleton(_ => new TrainingDataCache(TrainingDataCacheSettings.From(configuration)));
+        services.AddSingleton(provider => new TrainingDataCache(provider.GetRequiredService<TrainingDataCacheSettings>()));
         services.AddScoped<RunLifecycle>();
         services.AddTransient<TrainingJob>();
 
@@ -72,7 +72,7 @@ public static class JobsServiceCollectionExtensions
                 server.Activator = new Hangfire.AspNetCore.AspNetCoreJobActivator(provider.GetRequiredService<IServiceScopeFactory>());
                 server.ServerName = TrainingJob.WorkerName;
                 server.Queues = [WorkerSettings.TrainingQueue];
-                server.WorkerCount = worker.WorkerCount ?? Math.Max(1, GanDevice.CudaDeviceCount());
+                server.WorkerCount = provider.GetRequiredService<WorkerSettings>().WorkerCount ?? Math.Max(1, GanDevice.CudaDeviceCount());
                 // Enough for the job to write a checkpoint and give its run back.
                 server.ShutdownTimeout = TimeSpan.FromMinutes(2);
                 server.SchedulePollingInterval = TimeSpan.FromSeconds(1);

@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Configuration;
-
 namespace GanService.Domain.Jobs;
 
 /// <summary>How runs share the workers. Section <c>Scheduling</c>.</summary>
@@ -22,9 +20,6 @@ public sealed record SchedulingSettings
 
     /// <summary>Progress is written to the run row at most this often.</summary>
     public double ProgressSeconds { get; init; } = 1;
-
-    public static SchedulingSettings From(IConfiguration configuration) =>
-        configuration.GetSection("Scheduling").Get<SchedulingSettings>() ?? new SchedulingSettings();
 }
 
 /// <summary>Where the training queue is served. Section <c>Worker</c>.</summary>
@@ -38,7 +33,4 @@ public sealed record WorkerSettings
 
     /// <summary>The Hangfire queue for training jobs.</summary>
     public const string TrainingQueue = "training";
-
-    public static WorkerSettings From(IConfiguration configuration) =>
-        configuration.GetSection("Worker").Get<WorkerSettings>() ?? new WorkerSettings();
 }

@@ -24,6 +24,9 @@ public sealed partial class FileSystemBlobStore : IBlobStore
             await using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, useAsync: true))
             {
                 await content.CopyToAsync(file, cancellationToken);
+                // On the disk before the rename: a full disk (ENOSPC may come only now, on some file systems) or a
+                // power cut then leaves at most a .partial file, never a short blob under the real key.
+                file.Flush(flushToDisk: true);
             }
             File.Move(temporary, path, overwrite: true);
         }
@@ -64,6 +67,19 @@ public sealed partial class FileSystemBlobStore : IBlobStore
 
     public Task<IReadOnlyList<string>> ListAsync(string prefix, CancellationToken cancellationToken = default) =>
         Task.FromResult<IReadOnlyList<string>>(ListKeys(BlobKeys.CheckPrefix(prefix, allowEmpty: true)));
+
+    public Task<IReadOnlyList<BlobInfo>> ListInfoAsync(string prefix, CancellationToken cancellationToken = default)
+    {
+        var blobs = new List<BlobInfo>();
+        foreach (var key in ListKeys(BlobKeys.CheckPrefix(prefix, allowEmpty: true)))
+        {
+            // The rename keeps the temporary file's write time, so this is when the bytes were written.
+            var written = File.GetLastWriteTimeUtc(PathOf(key));
+            // Deleted since it was listed (1601-01-01 is File's answer for a missing file).
+            if (written.Year > 1601) blobs.Add(new BlobInfo(key, new DateTimeOffset(written, TimeSpan.Zero)));
+        }
+        return Task.FromResult<IReadOnlyList<BlobInfo>>(blobs);
+    }
 
     /// Searches only the deepest folder the prefix names, then filters by the whole prefix.
     private List<string> ListKeys(string prefix)

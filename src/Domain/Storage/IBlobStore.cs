@@ -12,9 +12,13 @@ public interface IBlobStore
     Task DeletePrefixAsync(string prefix, CancellationToken cancellationToken = default);
     /// The keys that start with the prefix (all keys for ""), sorted ordinal. Blobs being written are not listed.
     Task<IReadOnlyList<string>> ListAsync(string prefix, CancellationToken cancellationToken = default);
+    /// As ListAsync, with when each blob was last written by the store's clock (the orphan cleanup ages blobs by it).
+    Task<IReadOnlyList<BlobInfo>> ListInfoAsync(string prefix, CancellationToken cancellationToken = default);
     /// For readiness probes: throws when the store cannot be reached.
     Task CheckAvailableAsync(CancellationToken cancellationToken = default);
 }
+
+public sealed record BlobInfo(string Key, DateTimeOffset LastModified);
 
 public static class BlobStoreExtensions
 {

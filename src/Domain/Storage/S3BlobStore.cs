@@ -154,10 +154,20 @@ public sealed class S3BlobStore : IBlobStore, IDisposable
     public async Task<IReadOnlyList<string>> ListAsync(string prefix, CancellationToken cancellationToken = default) =>
         await ListKeysAsync(BlobKeys.CheckPrefix(prefix, allowEmpty: true), cancellationToken);
 
-    private async Task<List<string>> ListKeysAsync(string prefix, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<BlobInfo>> ListInfoAsync(string prefix, CancellationToken cancellationToken = default) =>
+        (await ListObjectsAsync(BlobKeys.CheckPrefix(prefix, allowEmpty: true), cancellationToken))
+        .Select(item => new BlobInfo(item.Key, item.LastModified is { } written
+            ? new DateTimeOffset(DateTime.SpecifyKind(written.ToUniversalTime(), DateTimeKind.Utc))
+            : DateTimeOffset.UtcNow)) // a server that gives no time: treated as just written, so never taken for an orphan
+        .ToList();
+
+    private async Task<List<string>> ListKeysAsync(string prefix, CancellationToken cancellationToken) =>
+        (await ListObjectsAsync(prefix, cancellationToken)).Select(item => item.Key).ToList();
+
+    private async Task<List<S3Object>> ListObjectsAsync(string prefix, CancellationToken cancellationToken)
     {
         await EnsureBucketAsync(cancellationToken);
-        var keys = new List<string>();
+        var objects = new List<S3Object>();
         string? continuation = null;
         do
         {
@@ -169,14 +179,14 @@ public sealed class S3BlobStore : IBlobStore, IDisposable
                 MaxKeys = ListPageSize,
             }, cancellationToken);
             // AWSSDK v4 leaves empty lists and absent values null.
-            keys.AddRange((page.S3Objects ?? []).Select(item => item.Key));
+            objects.AddRange(page.S3Objects ?? []);
             continuation = page.IsTruncated == true ? page.NextContinuationToken : null;
             if (page.IsTruncated == true && string.IsNullOrEmpty(continuation))
                 throw new IOException($"S3 bucket '{_settings.Bucket}' returned a truncated listing without a continuation token.");
         }
         while (continuation is not null);
-        keys.Sort(StringComparer.Ordinal);
-        return keys;
+        objects.Sort((a, b) => string.CompareOrdinal(a.Key, b.Key));
+        return objects;
     }
 
     public async Task CheckAvailableAsync(CancellationToken cancellationToken = default)

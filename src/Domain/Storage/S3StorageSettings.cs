@@ -27,10 +27,10 @@ public sealed partial record S3StorageSettings
         var section = configuration.GetSection(Section);
         var serviceUrl = Required(section, nameof(ServiceUrl));
         if (!Uri.TryCreate(serviceUrl, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
-            throw new InvalidOperationException($"{Section}:{nameof(ServiceUrl)} is '{serviceUrl}'; expected an http:// or https:// URL.");
+            throw new SettingsException($"{Section}:{nameof(ServiceUrl)} is '{serviceUrl}'; expected an http:// or https:// URL.");
         var bucket = Required(section, nameof(Bucket));
         if (!BucketName().IsMatch(bucket))
-            throw new InvalidOperationException(
+            throw new SettingsException(
                 $"{Section}:{nameof(Bucket)} is '{bucket}'; a bucket name has 3 to 63 lower-case letters, digits, dots and hyphens.");
         return new S3StorageSettings
         {
@@ -51,7 +51,7 @@ public sealed partial record S3StorageSettings
     private static string Required(IConfigurationSection section, string key) =>
         section[key] is { } value && !string.IsNullOrWhiteSpace(value)
             ? value.Trim()
-            : throw new InvalidOperationException($"Storage:Provider is S3, but {Section}:{key} is not set.");
+            : throw new SettingsException($"Storage:Provider is S3, but {Section}:{key} is not set.");
 
     private static bool Flag(IConfigurationSection section, string key, bool fallback)
     {
@@ -59,7 +59,7 @@ public sealed partial record S3StorageSettings
         if (string.IsNullOrWhiteSpace(value)) return fallback;
         return bool.TryParse(value, out var parsed)
             ? parsed
-            : throw new InvalidOperationException($"{Section}:{key} is '{value}'; expected true or false.");
+            : throw new SettingsException($"{Section}:{key} is '{value}'; expected true or false.");
     }
 
     [GeneratedRegex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")]

@@ -159,6 +159,22 @@ public abstract class BlobStoreContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ListInfo_gives_the_listed_keys_with_when_they_were_written()
+    {
+        var before = DateTimeOffset.UtcNow;
+        await Store.PutAsync("datasets/a/images/2.png", Bytes(100, 1));
+        await Store.PutAsync("datasets/a/images/1.png", Bytes(100, 2));
+        await Store.PutAsync("runs/r/ckpt/1", Bytes(100, 3));
+        var after = DateTimeOffset.UtcNow;
+
+        var blobs = await Store.ListInfoAsync("datasets/");
+        Assert.Equal(await Store.ListAsync("datasets/"), blobs.Select(blob => blob.Key));
+        // S3 gives whole seconds, by the server's clock (here the same machine's).
+        Assert.All(blobs, blob => Assert.InRange(blob.LastModified, before.AddSeconds(-2), after.AddSeconds(2)));
+        Assert.Empty(await Store.ListInfoAsync("nothing/"));
+    }
+
+    [Fact]
     public async Task The_store_reports_itself_available() => await Store.CheckAvailableAsync();
 
     /// A network or pipe body: no Length, no Seek.

@@ -48,7 +48,7 @@ public sealed class S3StorageSettingsTests
     [InlineData("SecretKey")]
     public void A_missing_key_fails_at_startup_naming_it(string key)
     {
-        var error = Assert.Throws<InvalidOperationException>(() =>
+        var error = Assert.Throws<SettingsException>(() =>
             new ServiceCollection().AddGanServiceDomain(Configuration(Complete, ($"Storage:S3:{key}", " "),
                 ("DataDirectory", Path.Combine(Path.GetTempPath(), "ganservice-settings-test")))));
         Assert.Contains($"Storage:S3:{key}", error.Message);
@@ -62,7 +62,7 @@ public sealed class S3StorageSettingsTests
     [InlineData("Storage:S3:ForcePathStyle", "yes")]
     public void A_malformed_value_fails_naming_its_key(string key, string value)
     {
-        var error = Assert.Throws<InvalidOperationException>(() => S3StorageSettings.FromConfiguration(Configuration(Complete, (key, value))));
+        var error = Assert.Throws<SettingsException>(() => S3StorageSettings.FromConfiguration(Configuration(Complete, (key, value))));
         Assert.Contains(key, error.Message);
     }
 

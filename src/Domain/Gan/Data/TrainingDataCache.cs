@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using Microsoft.Extensions.Configuration;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -53,9 +52,6 @@ public sealed record TrainingDataCacheSettings
 {
     /// <summary>Prepared tensors kept in memory, at most this many MB (least recently used go first); 0 = off.</summary>
     public double MaxMegabytes { get; init; } = 1024;
-
-    public static TrainingDataCacheSettings From(IConfiguration configuration) =>
-        configuration.GetSection("TrainingDataCache").Get<TrainingDataCacheSettings>() ?? new TrainingDataCacheSettings();
 }
 
 /// <summary>
