@@ -46,7 +46,8 @@ done
 
 echo "==> $(nproc) cores; load average $(cut -d' ' -f1-3 /proc/loadavg) before the run" >&2
 status=0
-dotnet "$bench_dll" --api "http://127.0.0.1:$port" --key "$key" --images tests/Api.Tests/Fixtures "$@" || status=$?
+dotnet "$bench_dll" --api "http://127.0.0.1:$port" --key "$key" --images tests/Api.Tests/Fixtures --api-pid "$api_pid" "$@" || status=$?
 echo "==> load average $(cut -d' ' -f1-3 /proc/loadavg) after; API warnings and errors: $(grep -c -E '^(warn|fail|crit)' "$work/api.log" || true)" >&2
-grep -E -A2 '^(warn|fail|crit)' "$work/api.log" | head -30 >&2 || true
+grep -E -A2 '^(fail|crit)' "$work/api.log" | head -30 >&2 || true
+cp "$work/api.log" /tmp/ganservice-load-api.log && echo "==> the API's log: /tmp/ganservice-load-api.log" >&2
 exit "$status"

@@ -14,6 +14,7 @@ var users = await Seed.UsersAsync(http, options);
 Console.Error.WriteLine($"    seeded in {seedWatch.Elapsed.TotalSeconds:0} s");
 
 var pollsBefore = await Metrics.ReadAsync(http, "ganservice_run_events_polls_total");
+var cpuBefore = Cpu.Read(options.ApiPid);
 var stats = new Stats();
 using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(options.Seconds));
 var watch = Stopwatch.StartNew();
@@ -29,6 +30,7 @@ var subscribersMidway = Task.Run(async () =>
 });
 await Task.WhenAll(clients);
 var elapsed = watch.Elapsed;
+var cpuAfter = Cpu.Read(options.ApiPid);
 var pollsAfter = await Metrics.ReadAsync(http, "ganservice_run_events_polls_total");
 var subscribers = await subscribersMidway;
 
@@ -40,6 +42,7 @@ Console.WriteLine(stats.Table(elapsed));
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
     $"event streams open midway: {subscribers:0}; database polls for them: {polls:0} in {ticks:0} ticks ({polls / ticks:0.00} a tick; one per subscriber would be {subscribers * ticks:0})"));
 
+Console.WriteLine(Cpu.Describe(cpuBefore, cpuAfter, elapsed));
 var verdict = stats.Verdict(options, polls, ticks);
 foreach (var line in verdict.Lines) Console.WriteLine(line);
 Console.WriteLine(stats.Json(elapsed, polls, ticks, subscribers));
@@ -47,7 +50,7 @@ return verdict.Passed ? 0 : 1;
 
 namespace GanService.LoadBench
 {
-    internal sealed record Options(Uri Api, string AdminKey, string Images, int Clients, int Users, int Seconds, int ThinkMs, int TimeoutSeconds, bool Train)
+    internal sealed record Options(Uri Api, string AdminKey, string Images, int Clients, int Users, int Seconds, int ThinkMs, int TimeoutSeconds, bool Train, int? ApiPid)
     {
         public static Options Parse(string[] args)
         {
@@ -58,7 +61,45 @@ namespace GanService.LoadBench
                 map.TryGetValue(name, out var value) ? value : fallback ?? throw new ArgumentException($"--{name} is required");
             int Int(string name, int fallback) => int.Parse(Get(name, fallback.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
             return new Options(new Uri(Get("api")), Get("key"), Get("images"), Int("clients", 200), Int("users", 20), Int("seconds", 60),
-                Int("think-ms", 1000), Int("timeout-s", 10), bool.Parse(Get("train", "true")));
+                Int("think-ms", 1000), Int("timeout-s", 10), bool.Parse(Get("train", "true")),
+                map.TryGetValue("api-pid", out var pid) ? int.Parse(pid, CultureInfo.InvariantCulture) : null);
+        }
+    }
+
+    /// <summary>CPU seconds of the API process, of this process, and of the whole machine (Linux /proc), to tell whose the cores were.</summary>
+    internal static class Cpu
+    {
+        public sealed record Sample(double Api, double Bench, double MachineBusy, double MachineTotal);
+
+        private static double Ticks => 100.0; // USER_HZ on Linux
+
+        public static Sample Read(int? apiPid)
+        {
+            double api = 0, busy = 0, total = 0;
+            try
+            {
+                if (apiPid is { } pid)
+                {
+                    var fields = File.ReadAllText($"/proc/{pid}/stat").Split(')')[1].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                    api = (double.Parse(fields[11], CultureInfo.InvariantCulture) + double.Parse(fields[12], CultureInfo.InvariantCulture)) / Ticks; // utime, stime
+                }
+                var cpu = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(f => double.Parse(f, CultureInfo.InvariantCulture)).ToArray();
+                total = cpu.Sum() / Ticks;
+                busy = total - (cpu[3] + cpu[4]) / Ticks; // less idle and iowait
+            }
+            catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or FormatException) { }
+            return new Sample(api, System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds, busy, total);
+        }
+
+        public static string Describe(Sample before, Sample after, TimeSpan elapsed)
+        {
+            var seconds = elapsed.TotalSeconds;
+            var api = after.Api - before.Api;
+            var bench = after.Bench - before.Bench;
+            var busy = after.MachineBusy - before.MachineBusy;
+            return string.Create(CultureInfo.InvariantCulture,
+                $"cpu: {Environment.ProcessorCount} cores; API {api / seconds:0.00} cores, this load generator {bench / seconds:0.00}, everything else on the machine {Math.Max(0, busy - api - bench) / seconds:0.00} " +
+                $"(machine busy {busy / (after.MachineTotal - before.MachineTotal) * 100:0}%)");
         }
     }
 
