@@ -28,6 +28,7 @@ public static class GenerationApi
         var runs = app.MapGroup("/api/runs").WithTags("Generation").RequireAuthorization();
 
         runs.MapPost("/{id:guid}/generate", GenerateAsync)
+            .RequireRateLimiting(GenerationAdmission.PolicyName)
             .WithSummary("Generates images from a kept checkpoint: a PNG grid, or a zip of single PNGs.")
             .WithDescription("The same run, checkpoint, seed, count, truncation and label give the same pixels. `seed` defaults to 0. " +
                              IterationDocs +
@@ -40,8 +41,10 @@ public static class GenerationApi
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .WithExamples(request: new GenerateRequest(64, 42, CheckpointSelector.Best, 0.8, null, "grid"));
         runs.MapPost("/{id:guid}/interpolate", InterpolateAsync)
+            .RequireRateLimiting(GenerationAdmission.PolicyName)
             .WithSummary("An animated GIF that walks the great circle between two seeds' latents.")
             .WithDescription("`steps` frames (2 to the configured cap, 120 by default), ends included, `frameMilliseconds` each (default 80). " +
                              IterationDocs + " The response carries X-Checkpoint-Iteration.")
@@ -50,6 +53,7 @@ public static class GenerationApi
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .WithExamples(request: new InterpolateRequest(1, 2, 24, CheckpointSelector.Latest, null, null, 80));
         runs.MapGet("/{id:guid}/export", ExportAsync)
             .WithSummary("The generator of a kept checkpoint on its own: a zip of generator.bin and config.json.")

@@ -21,6 +21,7 @@ public static class ProjectionApi
     {
         app.MapGroup("/api/runs").WithTags("Generation").RequireAuthorization()
             .MapPost("/{id:guid}/project", ProjectAsync)
+            .RequireRateLimiting(GenerationAdmission.PolicyName)
             .WithSummary("Finds the latent whose image is closest to your drawing (multipart: `file`, and optionally `iteration`, `label`, `seed`, `steps`).")
             .WithDescription("The drawing is cleaned up as the run's training images were, then z is optimised against an L1 + SSIM loss " +
                              "from several random starts (no pretrained network). Returns the latent, its image as a PNG data URL, and how " +
@@ -31,7 +32,8 @@ public static class ProjectionApi
             .WithExamples(response: new ProjectionResponse(3000, [0.12f, -1.03f, 0.57f], "data:image/png;base64,iVBORw0KGgo…", "data:image/png;base64,iVBORw0KGgo…", 0.71, 0.18))
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict);
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
         return app;
     }
 

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using GanService.Domain.Data;
 using Microsoft.EntityFrameworkCore;
+using Prometheus;
 
 namespace GanService.Api.Events;
 
@@ -27,10 +28,15 @@ public sealed class RunEventsHub(IServiceScopeFactory scopes, ILogger<RunEventsH
 
     private long _polls;
 
+    // The same, and who listens, on /metrics: a load test reads them from outside the process.
+    private static readonly Counter PollsTotal = Metrics.CreateCounter("ganservice_run_events_polls_total", "Database polls of followed runs (one per tick for all subscribers).");
+    private static readonly Gauge Subscribers = Metrics.CreateGauge("ganservice_run_events_subscribers", "Open run event streams.");
+
     /// <summary>Follows a run until disposed.</summary>
     public IDisposable Watch(Guid runId)
     {
         _watched.AddOrUpdate(runId, 1, (_, count) => count + 1);
+        Subscribers.Inc();
         return new Unwatch(this, runId);
     }
 
@@ -57,6 +63,7 @@ public sealed class RunEventsHub(IServiceScopeFactory scopes, ILogger<RunEventsH
                 {
                     _latest = new Poll(await PollAsync(ids, stoppingToken), ids);
                     Interlocked.Increment(ref _polls);
+                    PollsTotal.Inc();
                     Interlocked.Exchange(ref _next, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).SetResult();
                 }
                 catch (Exception exception) when (exception is not OperationCanceledException)
@@ -85,7 +92,9 @@ public sealed class RunEventsHub(IServiceScopeFactory scopes, ILogger<RunEventsH
 
         public void Dispose()
         {
-            if (Interlocked.Exchange(ref _done, 1) == 0 && hub._watched.AddOrUpdate(runId, 0, (_, count) => count - 1) <= 0)
+            if (Interlocked.Exchange(ref _done, 1) != 0) return;
+            Subscribers.Dec();
+            if (hub._watched.AddOrUpdate(runId, 0, (_, count) => count - 1) <= 0)
                 hub._watched.TryRemove(new KeyValuePair<Guid, int>(runId, 0));
         }
     }

@@ -72,6 +72,10 @@ public static class ApiExtensions
         await using var scope = app.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<GanDbContext>();
         await DatabaseSchema.EnsureCurrentAsync(db);
+        // With SQLite's default rollback journal a commit (a training run's progress, metrics) and reads shut each other
+        // out, and Microsoft.Data.Sqlite waits out a busy database with Thread.Sleep(150) on a pool thread. In WAL mode
+        // readers and the writer do not wait for each other. The mode is kept in the file, so setting it once here covers every connection.
+        if (db.Database.IsSqlite()) await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;");
         await AdminBootstrap.EnsureAdminAsync(db, app.Services.GetRequiredService<GanServiceSettings>(),
             app.Configuration, app.Logger);
     }
