@@ -39,6 +39,7 @@ public static class JobsServiceCollectionExtensions
         services.AddSingleton(scheduling);
         services.AddSingleton(worker);
         services.AddSingleton(RetentionSettings.From(configuration));
+        services.AddSingleton(FaultSettings.From(configuration));
         services.AddSingleton(TimeProvider.System);
         // One per process: the runs this process trains share prepared tensors (resume, preemption, fork, sweep).
         services.AddSingleton(_ => new TrainingDataCache(TrainingDataCacheSettings.From(configuration)));

@@ -54,6 +54,13 @@ public sealed class RunScheduler(GanDbContext db, IBackgroundJobClient jobs, Tim
         await db.Runs.Where(r => r.Id == runId).ExecuteUpdateAsync(s => s.SetProperty(r => r.JobId, jobId), cancellationToken);
     }
 
+    /// <summary>Like <see cref="EnqueueAsync"/>, but the job waits <paramref name="delay"/> first: a run paused by a storage or database fault.</summary>
+    public async Task ScheduleAsync(Guid runId, TimeSpan delay, CancellationToken cancellationToken = default)
+    {
+        var jobId = jobs.Schedule<TrainingJob>(WorkerSettings.TrainingQueue, job => job.RunAsync(runId, CancellationToken.None), delay);
+        await db.Runs.Where(r => r.Id == runId).ExecuteUpdateAsync(s => s.SetProperty(r => r.JobId, jobId), cancellationToken);
+    }
+
     /// <summary>Moves pending runs to the queue while their owners have free slots, one owner at a time, round-robin.</summary>
     public async Task<int> PromotePendingAsync(CancellationToken cancellationToken = default)
     {

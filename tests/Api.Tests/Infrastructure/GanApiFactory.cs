@@ -78,17 +78,22 @@ public sealed class SqliteApiFactory : GanApiFactory
 
 /// Server mode: the PostgreSQL server and the S3-compatible server (s3rver) that scripts/test.sh starts;
 /// each factory gets a database and a bucket of its own.
-public class PostgresApiFactory : GanApiFactory
+public class PostgresApiFactory(string? postgresServer = null, string? s3Server = null) : GanApiFactory
 {
     private readonly string _database = $"ganservice_test_{Guid.NewGuid():N}";
-    private readonly TestS3Bucket _bucket = new();
+    private readonly TestS3Bucket _bucket = new(s3Server);
+
+    public PostgresApiFactory() : this(null, null) { }
 
     protected override IReadOnlyDictionary<string, string?> Settings => _bucket.Settings;
 
     /// The database and the bucket, as configuration (also what separate worker processes need).
     public IReadOnlyDictionary<string, string?> ServerSettings => DatabaseSettings.Concat(_bucket.Settings).ToDictionary();
 
-    private static string ServerConnectionString =>
+    /// The PostgreSQL server: GANSERVICE_TEST_POSTGRES's, or a private one (the outage tests restart theirs).
+    private string ServerConnectionString => postgresServer ?? SharedConnectionString;
+
+    private static string SharedConnectionString =>
         Environment.GetEnvironmentVariable("GANSERVICE_TEST_POSTGRES") is { Length: > 0 } server
             ? server
             : throw new InvalidOperationException(
@@ -179,9 +184,9 @@ public sealed class UnreachableS3ApiFactory : GanApiFactory
 }
 
 /// A fresh bucket on the S3-compatible server named by GANSERVICE_TEST_S3 ("ServiceUrl=...;AccessKey=...;SecretKey=...").
-public sealed class TestS3Bucket
+public sealed class TestS3Bucket(string? server = null)
 {
-    private readonly Dictionary<string, string> _server = Server();
+    private readonly Dictionary<string, string> _server = Server(server);
 
     public string Name { get; } = $"ganservice-test-{Guid.NewGuid():N}";
 
@@ -195,9 +200,9 @@ public sealed class TestS3Bucket
         ["Storage:S3:Bucket"] = Name,
     };
 
-    private static Dictionary<string, string> Server()
+    private static Dictionary<string, string> Server(string? server)
     {
-        var value = Environment.GetEnvironmentVariable("GANSERVICE_TEST_S3");
+        var value = server ?? Environment.GetEnvironmentVariable("GANSERVICE_TEST_S3");
         if (string.IsNullOrWhiteSpace(value))
             throw new InvalidOperationException(
                 "GANSERVICE_TEST_S3 is not set. Run ./scripts/test.sh, which starts a throwaway S3-compatible server (s3rver), " +

@@ -6,8 +6,10 @@ namespace GanService.Api.Tests.Infrastructure;
 /// Server mode: the API (in memory, Worker:InProcess=false) and separate src/Worker processes, on the PostgreSQL and
 /// the S3-compatible server (s3rver) that scripts/test.sh starts. Each factory has its own database and bucket.
 /// </summary>
-public sealed class ServerModeApiFactory : PostgresApiFactory
+public class ServerModeApiFactory(string? postgresServer = null, string? s3Server = null) : PostgresApiFactory(postgresServer, s3Server)
 {
+    public ServerModeApiFactory() : this(null, null) { }
+
     /// <summary>Short leases, so a killed worker's run is free again in seconds.</summary>
     public const int LeaseSeconds = 6;
 
@@ -24,6 +26,10 @@ public sealed class ServerModeApiFactory : PostgresApiFactory
 
     /// <summary>Starts `GanService.Worker` (no arguments: the queue worker) with the shared configuration.</summary>
     public WorkerProcess StartWorker(string name) => new(name, SharedSettings, DataDirectory);
+
+    /// <summary>A worker with some settings of its own, e.g. its storage through a proxy.</summary>
+    public WorkerProcess StartWorker(string name, IReadOnlyDictionary<string, string> overrides) =>
+        new(name, SharedSettings.Where(kv => !overrides.ContainsKey(kv.Key)).Concat(overrides).ToDictionary(kv => kv.Key, kv => kv.Value), DataDirectory);
 }
 
 /// <summary>A src/Worker process; its output is kept for failure messages.</summary>
