@@ -187,7 +187,8 @@ internal sealed class RunTrainingSink(
             // Fresh entities on every try; a try whose commit landed but whose answer was lost wrote this batch already.
             if (updated == 1 && rows.Count > 0 && !await BatchWrittenAsync(db, rows[^1]))
             {
-                db.RunMetrics.AddRange(rows.Select(r => r.ToEntity(claim.RunId, claim.Attempt)));
+                var fresh = await WithoutReplayedAsync(db, rows);
+                db.RunMetrics.AddRange(fresh.Select(r => r.ToEntity(claim.RunId, claim.Attempt)));
                 await db.SaveChangesAsync(Token);
             }
             return updated;
@@ -198,6 +199,20 @@ internal sealed class RunTrainingSink(
     private Task<bool> BatchWrittenAsync(GanDbContext db, MetricRow last) =>
         db.RunMetrics.AnyAsync(m => m.RunId == claim.RunId && m.Attempt == claim.Attempt && m.Iteration == last.Iteration && m.Seconds == last.Seconds
                                     && (m.Swd == null) == (last.Swd == null), Token);
+
+    /// <summary>
+    /// The rows less those the checkpoint's iteration has already. A resume keeps the rows up to its checkpoint, and
+    /// at the last iteration the session writes its ending again (the evaluation, the losses since the last log),
+    /// which the attempt that committed that checkpoint may have written before it stopped: once is enough.
+    /// </summary>
+    private async Task<IEnumerable<MetricRow>> WithoutReplayedAsync(GanDbContext db, List<MetricRow> rows)
+    {
+        var resumedAt = session.FirstIteration;
+        if (resumedAt == 0 || !rows.Any(r => r.Iteration == resumedAt)) return rows;
+        var kinds = await db.RunMetrics.Where(m => m.RunId == claim.RunId && m.Iteration == resumedAt && m.Attempt != claim.Attempt)
+            .Select(m => m.Swd != null).Distinct().ToListAsync(Token);
+        return rows.Where(r => r.Iteration != resumedAt || !kinds.Contains(r.Swd is not null));
+    }
 
     private async Task<bool> OthersWaitAsync()
     {

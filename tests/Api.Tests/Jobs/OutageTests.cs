@@ -25,6 +25,13 @@ internal static class History
         Assert.Equal(Enumerable.Range(1, iterations / evaluateEvery).Select(i => (long)i * evaluateEvery), Where("swd"));
     }
 
+    /// <summary>The worker's log lines about faults: its retries, pauses and lost leases (for the test's output).</summary>
+    public static IEnumerable<string> FaultLines(WorkerProcess worker) =>
+        worker.Log.Split('\n').Where(l => l.Contains("try ", StringComparison.Ordinal) && l.Contains("again in", StringComparison.Ordinal)
+                                           || l.Contains("paused", StringComparison.Ordinal) || l.Contains("queued again", StringComparison.Ordinal)
+                                           || l.Contains("lease", StringComparison.OrdinalIgnoreCase) || l.Contains("claimed by", StringComparison.Ordinal))
+            .Select(l => l.Trim());
+
     public static async Task<JsonElement> WaitEndAsync(HttpClient client, Guid runId, WorkerProcess worker, double seconds)
     {
         JsonElement run;
@@ -60,6 +67,7 @@ public sealed class S3OutageTests(PrivateS3ServerModeFactory factory, ITestOutpu
         factory.S3.Stop();
         var outage = Stopwatch.StartNew();
         JsonElement waiting;
+        TimeSpan pausedAfter;
         try
         {
             using var anonymous = factory.CreateClient();
@@ -68,6 +76,7 @@ public sealed class S3OutageTests(PrivateS3ServerModeFactory factory, ITestOutpu
             // The retries (about 25 s) give up; the run goes back to the queue and says what it waits for.
             waiting = await WaitForAsync(client, runId, r => r.Status() == RunStatus.Queued && r.TryGetProperty("waitingReason", out var reason) && reason.ValueKind == JsonValueKind.String
                                                              || r.Status() is RunStatus.Completed or RunStatus.Failed, seconds: 44);
+            pausedAfter = outage.Elapsed;
         }
         finally
         {
@@ -78,11 +87,12 @@ public sealed class S3OutageTests(PrivateS3ServerModeFactory factory, ITestOutpu
         Assert.True(waiting.Status() == RunStatus.Queued, $"{waiting}\n{worker.Log}");
         var reason = waiting.GetProperty("waitingReason").GetString()!;
         Assert.StartsWith("Waiting for storage: ", reason);
-        output.WriteLine($"paused {outage.Elapsed.TotalSeconds:0} s into the outage at iteration {waiting.GetProperty("iteration")}: {reason}");
+        output.WriteLine($"paused {pausedAfter.TotalSeconds:0} s into the outage at iteration {waiting.GetProperty("iteration")}: {reason}");
 
         var done = await History.WaitEndAsync(client, runId, worker, seconds: 240);
         Assert.Equal(JsonValueKind.Null, done.GetProperty("waitingReason").ValueKind);
         output.WriteLine($"completed {outage.Elapsed.TotalSeconds:0} s after the storage went away");
+        foreach (var line in History.FaultLines(worker)) output.WriteLine(line);
         await History.AssertWholeAsync(client, runId, iterations: 600, evaluateEvery: 200);
         Assert.Equal(new long[] { 100, 200, 300, 400, 500, 600 },
             (await client.GetFromJsonAsync<JsonElement[]>($"/api/runs/{runId}/checkpoints"))!.Select(c => c.GetProperty("iteration").GetInt64()));
@@ -111,8 +121,23 @@ public sealed class PostgresRestartTests(PrivatePostgresServerModeFactory factor
         factory.Postgres.Restart(); // a fast shutdown ends every session (57P01), then a start
         output.WriteLine($"restarted PostgreSQL in {restart.Elapsed.TotalSeconds:0.0} s at iteration {before.GetProperty("iteration")}");
 
+        // The API's pooled connections died with the server: a request may get 503 with Retry-After, never a 500,
+        // and the API answers again by itself.
+        var unavailable = 0;
+        while (true)
+        {
+            var response = await client.GetAsync($"/api/runs/{runId}");
+            if (response.IsSuccessStatusCode) break;
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+            Assert.NotNull(response.Headers.RetryAfter);
+            Assert.True(++unavailable < 50, "the API did not answer again after the restart");
+            await Task.Delay(100);
+        }
+        output.WriteLine($"503 answers after the restart: {unavailable}");
+
         var done = await History.WaitEndAsync(client, runId, worker, seconds: 180);
         output.WriteLine($"completed {restart.Elapsed.TotalSeconds:0} s after the restart");
+        foreach (var line in History.FaultLines(worker)) output.WriteLine(line);
         await History.AssertWholeAsync(client, runId, iterations: 600, evaluateEvery: 200);
         Assert.Equal(JsonValueKind.Null, done.GetProperty("waitingReason").ValueKind);
     }
