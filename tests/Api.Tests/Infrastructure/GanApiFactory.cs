@@ -78,12 +78,20 @@ public sealed class SqliteApiFactory : GanApiFactory
 
 /// Server mode: the PostgreSQL server and the S3-compatible server (s3rver) that scripts/test.sh starts;
 /// each factory gets a database and a bucket of its own.
-public class PostgresApiFactory(string? postgresServer = null, string? s3Server = null) : GanApiFactory
+public class PostgresApiFactory : GanApiFactory
 {
     private readonly string _database = $"ganservice_test_{Guid.NewGuid():N}";
-    private readonly TestS3Bucket _bucket = new(s3Server);
+    private readonly string? _postgresServer;
+    private readonly TestS3Bucket _bucket;
 
     public PostgresApiFactory() : this(null, null) { }
+
+    /// Private servers (connection string; GANSERVICE_TEST_S3's format) instead of the shared ones; null for shared.
+    protected PostgresApiFactory(string? postgresServer, string? s3Server)
+    {
+        _postgresServer = postgresServer;
+        _bucket = new TestS3Bucket(s3Server);
+    }
 
     protected override IReadOnlyDictionary<string, string?> Settings => _bucket.Settings;
 
@@ -91,7 +99,7 @@ public class PostgresApiFactory(string? postgresServer = null, string? s3Server 
     public IReadOnlyDictionary<string, string?> ServerSettings => DatabaseSettings.Concat(_bucket.Settings).ToDictionary();
 
     /// The PostgreSQL server: GANSERVICE_TEST_POSTGRES's, or a private one (the outage tests restart theirs).
-    private string ServerConnectionString => postgresServer ?? SharedConnectionString;
+    private string ServerConnectionString => _postgresServer ?? SharedConnectionString;
 
     private static string SharedConnectionString =>
         Environment.GetEnvironmentVariable("GANSERVICE_TEST_POSTGRES") is { Length: > 0 } server

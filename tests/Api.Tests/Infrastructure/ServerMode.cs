@@ -6,9 +6,12 @@ namespace GanService.Api.Tests.Infrastructure;
 /// Server mode: the API (in memory, Worker:InProcess=false) and separate src/Worker processes, on the PostgreSQL and
 /// the S3-compatible server (s3rver) that scripts/test.sh starts. Each factory has its own database and bucket.
 /// </summary>
-public class ServerModeApiFactory(string? postgresServer = null, string? s3Server = null) : PostgresApiFactory(postgresServer, s3Server)
+public class ServerModeApiFactory : PostgresApiFactory
 {
     public ServerModeApiFactory() : this(null, null) { }
+
+    /// <summary>On private servers (the outage tests stop and restart theirs); null for the shared ones.</summary>
+    protected ServerModeApiFactory(string? postgresServer, string? s3Server) : base(postgresServer, s3Server) { }
 
     /// <summary>Short leases, so a killed worker's run is free again in seconds.</summary>
     public const int LeaseSeconds = 6;
