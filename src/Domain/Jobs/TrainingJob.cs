@@ -44,7 +44,7 @@ public sealed partial class TrainingJob(
     [JobDisplayName("train run {0}")]
     public async Task RunAsync(Guid runId, CancellationToken cancellationToken)
     {
-        var claim = await ClaimAsync(runId, cancellationToken);
+        var claim = await Retry.RunAsync("claiming the run", () => ClaimAsync(runId, cancellationToken), cancellationToken);
         if (claim is null) return;
         logger.LogInformation("Run {RunId}: attempt {Attempt} claimed by {Worker}", runId, claim.Attempt, WorkerName);
         using var lease = new LeaseKeeper(scopes, time, Lease, logger, claim);
