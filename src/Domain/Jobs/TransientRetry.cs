@@ -56,9 +56,3 @@ public sealed class TransientRetry(FaultSettings settings, TimeProvider time, IL
     public Task RunAsync(string what, Func<Task> operation, CancellationToken cancellationToken = default) =>
         RunAsync(what, async () => { await operation(); return true; }, cancellationToken);
 }
-
-/// <summary>Raised when the run's fault outlasted the retries: the job gives the run back to the queue to wait.</summary>
-internal sealed class RunPausedException(TransientFault fault, Exception inner) : Exception(fault.WaitingReason, inner)
-{
-    public TransientFault Fault { get; } = fault;
-}
