@@ -7,8 +7,9 @@ namespace GanService.Api.Tests.Infrastructure;
 /// <summary>
 /// A TCP proxy in front of an S3 server that passes everything through, except the first PUT whose request line
 /// <see cref="_hold"/> picks: of that one it passes the headers and a little of the body, then holds the rest for good,
-/// so a test can kill the uploader with the upload deterministically in flight. Bytes are passed as they are, so the
-/// requests' signatures stay valid.
+/// so a test can kill the uploader with the upload deterministically in flight. Or it answers the first requests that
+/// <see cref="_fail"/> picks with 500 itself (a flaky S3). Bytes are passed as they are, so the requests' signatures
+/// stay valid.
 /// </summary>
 public sealed class HoldingProxy : IDisposable
 {
@@ -17,16 +18,21 @@ public sealed class HoldingProxy : IDisposable
     private readonly Func<string, bool> _hold;
     private readonly CancellationTokenSource _stop = new();
     private readonly List<TcpClient> _connections = [];
+    private readonly Func<string, bool> _fail;
     private int _holding;
+    private int _failuresLeft;
 
-    public HoldingProxy(int targetPort, Func<string, bool> hold)
+    public HoldingProxy(int targetPort, Func<string, bool> hold, Func<string, bool>? fail = null, int failures = 0)
     {
-        (_target, _hold) = (targetPort, hold);
+        (_target, _hold, _fail, _failuresLeft) = (targetPort, hold, fail ?? (_ => false), failures);
         _listener.Start();
         _ = AcceptAsync();
     }
 
     public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
+
+    /// <summary>How many requests were answered 500.</summary>
+    public int Failed { get; private set; }
 
     /// <summary>The request line of the held PUT, once one is held.</summary>
     public TaskCompletionSource<string> Held { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -55,7 +61,7 @@ public sealed class HoldingProxy : IDisposable
         try
         {
             await server.ConnectAsync(IPAddress.Loopback, _target, _stop.Token);
-            var up = PumpUpAsync(client.GetStream(), server.GetStream());
+            var up = PumpUpAsync(client.GetStream(), server.GetStream(), client.GetStream());
             var down = server.GetStream().CopyToAsync(client.GetStream(), _stop.Token);
             await Task.WhenAny(up, down);
         }
@@ -69,7 +75,7 @@ public sealed class HoldingProxy : IDisposable
         }
     }
 
-    private async Task PumpUpAsync(NetworkStream from, NetworkStream to)
+    private async Task PumpUpAsync(NetworkStream from, NetworkStream to, NetworkStream back)
     {
         var buffer = new byte[64 * 1024];
         while (true)
@@ -77,6 +83,14 @@ public sealed class HoldingProxy : IDisposable
             var read = await from.ReadAsync(buffer, _stop.Token);
             if (read == 0) return;
             var line = RequestLine(buffer, read);
+            if (line is not null && _fail(line) && Interlocked.Decrement(ref _failuresLeft) >= 0)
+            {
+                Failed++;
+                await back.WriteAsync(Encoding.ASCII.GetBytes(
+                    "HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/xml\r\nContent-Length: 85\r\nConnection: close\r\n\r\n" +
+                    "<Error><Code>InternalError</Code><Message>We encountered an error.</Message></Error>\n"), _stop.Token);
+                return; // the connection closes; the client tries again on a new one
+            }
             if (line is not null && line.StartsWith("PUT ", StringComparison.Ordinal) && _hold(line) && Interlocked.Exchange(ref _holding, 1) == 0)
             {
                 var headersEnd = Encoding.ASCII.GetString(buffer, 0, read).IndexOf("\r\n\r\n", StringComparison.Ordinal);

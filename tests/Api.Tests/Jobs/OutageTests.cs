@@ -200,3 +200,28 @@ public sealed class CheckpointUploadKillTests(PrivateS3ServerModeFactory factory
             Assert.Equal(checkpoint.Sha256, CheckpointIntegrity.Sha256Of((await blobs.ReadAllBytesAsync(checkpoint.BlobKey))!));
     }
 }
+
+/// <summary>S3 answers 500 a few times while the worker reads the dataset (seen by a user: the run failed at 0 for good).</summary>
+public sealed class FlakyS3Tests(PrivateS3ServerModeFactory factory, ITestOutputHelper output) : IClassFixture<PrivateS3ServerModeFactory>
+{
+    [Fact]
+    public async Task Some_500s_while_reading_the_dataset_are_retried_and_the_run_completes_in_its_first_attempt()
+    {
+        var (_, client, _) = await factory.CreateUserAsync("flaky-s3");
+        var datasetId = await UploadDatasetAsync(client);
+        // More 500s in a row than the S3 client's own retries take, fewer than the job's.
+        using var proxy = new HoldingProxy(factory.S3.Port, _ => false,
+            fail: line => line.StartsWith("GET ", StringComparison.Ordinal) && line.Contains("/datasets/", StringComparison.Ordinal), failures: 8);
+        using var worker = factory.StartWorker("worker-flaky", new Dictionary<string, string> { ["Storage:S3:ServiceUrl"] = $"http://127.0.0.1:{proxy.Port}" });
+        var runId = (await StartRunAsync(client, datasetId, TinyConfig(iterations: 20))).Id();
+        await History.WaitEndAsync(client, runId, worker, seconds: 120);
+
+        Assert.Equal(8, proxy.Failed);
+        await using var scope = factory.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<GanDbContext>();
+        Assert.Equal(1, (await db.Runs.AsNoTracking().SingleAsync(r => r.Id == runId)).Attempt); // never paused
+        var retries = History.FaultLines(worker).Where(l => l.Contains("again in", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(retries);
+        foreach (var line in retries) output.WriteLine(line);
+    }
+}
