@@ -23,7 +23,11 @@ public class ServerModeApiFactory : PostgresApiFactory
         // Progress five times a second: on a fast machine a tiny run does 100 iterations (one checkpoint interval)
         // in under a second, and the kill test must see it well past a checkpoint before it completes (CI, 2026-12-02).
         .Append(new("Scheduling:ProgressSeconds", "0.2"))
+        .Concat(ExtraSettings.Select(kv => new KeyValuePair<string, string?>(kv.Key, kv.Value)))
         .ToDictionary(kv => kv.Key, kv => kv.Value!);
+
+    /// <summary>More configuration for the API and the workers of a derived factory.</summary>
+    protected virtual IReadOnlyDictionary<string, string> ExtraSettings => new Dictionary<string, string>();
 
     protected override IReadOnlyDictionary<string, string?> Settings => SharedSettings.ToDictionary(kv => kv.Key, kv => (string?)kv.Value);
 

@@ -11,6 +11,12 @@ public sealed class PrivateS3ServerModeFactory : ServerModeApiFactory
 
     public PrivateS3rver S3 { get; }
 
+    /// <summary>
+    /// Retries for 10 s rather than 25: under a loaded machine the S3 client's own retries stretch each try, and the
+    /// pause must come well inside the 45 s outage for the test to see the run waiting.
+    /// </summary>
+    protected override IReadOnlyDictionary<string, string> ExtraSettings => new Dictionary<string, string> { ["Faults:RetrySeconds"] = "10" };
+
     public override async Task DisposeAsync()
     {
         S3.Stop();
