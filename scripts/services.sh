@@ -92,3 +92,10 @@ s3_answers "$s3_port" 2>/dev/null || { echo "s3rver did not answer on port $s3_p
 # s3rver's built-in credentials are S3RVER / S3RVER. Each test creates a bucket of its own.
 export GANSERVICE_TEST_S3="ServiceUrl=http://127.0.0.1:$s3_port;AccessKey=S3RVER;SecretKey=S3RVER"
 
+# The outage tests start private servers of their own (they stop and restart them; the shared ones above serve
+# other tests at the same time): the s3rver command line, one argument a line (node, its flags, the guard, s3rver.js),
+# and PostgreSQL's bin folder. As root, initdb and pg_ctl must run as 'postgres' (runuser), as above.
+GANSERVICE_TEST_S3RVER_COMMAND=$(printf '%s\n' node "${node_flags[@]}" --require "$PWD/scripts/s3rver-guard.js" "$s3rver_js")
+export GANSERVICE_TEST_S3RVER_COMMAND
+export GANSERVICE_TEST_PG_BIN="$pg_bin"
+

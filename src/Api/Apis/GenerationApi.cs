@@ -10,6 +10,7 @@ using GanService.Domain.Gan.Data;
 using GanService.Domain.Gan.Generation;
 using GanService.Domain.Gan.Training;
 using GanService.Domain.Imaging;
+using GanService.Domain.Jobs;
 using GanService.Domain.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
@@ -174,8 +175,17 @@ public static class GenerationApi
         var selector = iteration is null ? (CheckpointSelector?)null : CheckpointSelector.Parse(iteration);
         var (checkpoint, problem) = await GenerationRequests.FindCheckpointAsync(db, run, selector, cancellationToken);
         if (checkpoint is null) return problem!;
-        await using var stream = await blobs.OpenReadAsync(checkpoint.BlobKey, cancellationToken);
+        MemoryStream? stream;
+        try
+        {
+            stream = await CheckpointIntegrity.ReadVerifiedAsync(blobs, checkpoint.BlobKey, checkpoint.Sha256, cancellationToken);
+        }
+        catch (CorruptCheckpointException)
+        {
+            throw GenerationRequests.CorruptCheckpoint(checkpoint);
+        }
         if (stream is null) return GenerationRequests.MissingCheckpoint(checkpoint);
+        await using var _ = stream;
         var about = new JsonObject
         {
             ["runId"] = run.Id.ToString(), ["runName"] = run.Name, ["preset"] = run.Preset, ["exportedAt"] = DateTime.UtcNow.ToString("O"),

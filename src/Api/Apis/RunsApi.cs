@@ -225,7 +225,7 @@ public static class RunsApi
             if (source is null) return Problems.Of(StatusCodes.Status409Conflict, $"The checkpoint at {request.FromIteration} is missing from storage.");
             await blobs.PutAsync(fork.CheckpointKey, source, cancellationToken);
         }
-        db.RunCheckpoints.Add(new RunCheckpoint { RunId = fork.Id, Iteration = request.FromIteration, BlobKey = fork.CheckpointKey, SizeBytes = checkpoint.SizeBytes });
+        db.RunCheckpoints.Add(new RunCheckpoint { RunId = fork.Id, Iteration = request.FromIteration, BlobKey = fork.CheckpointKey, SizeBytes = checkpoint.SizeBytes, Sha256 = checkpoint.Sha256 });
         // The history up to the fork point, so its charts start where the parent was.
         var history = await db.RunMetrics.AsNoTracking().Where(m => m.RunId == id && m.Iteration <= request.FromIteration).ToListAsync(cancellationToken);
         foreach (var row in history)
@@ -358,7 +358,10 @@ public static class RunsApi
         run.EvaluatedIteration is null ? null : new RunMetricsResponse(run.EvaluatedIteration.Value, run.Swd, run.SwdRealFloor, run.Diversity, run.RealDiversity, run.NearestNeighbourRatio),
         run.BestIteration is { } best ? new BestResponse(best, run.BestSwd, run.BestDiversity) : null,
         Diagnoses(run.DiagnosticsJson), run.Error, JsonNode.Parse(run.ConfigJson)!.AsObject(),
-        run.CreatedAt, run.StartedAt, run.FinishedAt, run.ParentRunId, run.ParentIteration, run.CheckpointIteration);
+        run.CreatedAt, run.StartedAt, run.FinishedAt, run.ParentRunId, run.ParentIteration, run.CheckpointIteration)
+    {
+        WaitingReason = run.WaitingReason,
+    };
 }
 
 public sealed record CreateRunRequest(Guid DatasetId, string? Name, string? Preset, JsonObject? Config);
@@ -370,7 +373,11 @@ public sealed record RunResponse(
     double? ImagesPerSecond, double? EtaSeconds, DateTime? Eta, LatestResponse? Latest, RunMetricsResponse? Metrics, BestResponse? Best,
     IReadOnlyList<DiagnosisResponse> Diagnostics, string? Error, JsonObject Config,
     DateTime CreatedAt, DateTime? StartedAt, DateTime? FinishedAt, Guid? ParentRunId, long? ParentIteration, long? CheckpointIteration,
-    QueuePlace? Queue = null);
+    QueuePlace? Queue = null)
+{
+    /// <summary>Why a queued run waits after a storage or database fault ("Waiting for storage: ..."); null otherwise.</summary>
+    public string? WaitingReason { get; init; }
+}
 
 public sealed record LatestResponse(double? LossD, double? LossG, double? DReal, double? DFake, double? AugmentP, long SkippedSteps);
 

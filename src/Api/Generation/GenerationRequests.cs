@@ -3,6 +3,7 @@ using GanService.Domain.Data;
 using GanService.Domain.Gan;
 using GanService.Domain.Gan.Generation;
 using GanService.Domain.Gan.Training;
+using GanService.Domain.Jobs;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 
@@ -68,13 +69,20 @@ internal static class GenerationRequests
     {
         try
         {
-            return await cache.AcquireAsync(checkpoint.BlobKey, cancellationToken);
+            return await cache.AcquireAsync(checkpoint.BlobKey, cancellationToken, checkpoint.Sha256);
         }
         catch (CheckpointMissingException)
         {
             return null;
         }
+        catch (CorruptCheckpointException)
+        {
+            throw CorruptCheckpoint(checkpoint); // a 409 through ProblemExceptionHandler
+        }
     }
+
+    internal static CorruptCheckpointException CorruptCheckpoint(RunCheckpoint checkpoint) =>
+        new($"The checkpoint at {checkpoint.Iteration} is corrupt in storage: its content does not match the SHA-256 recorded when it was written. Choose another iteration.");
 
     internal static ProblemHttpResult MissingCheckpoint(RunCheckpoint checkpoint) =>
         Problems.Of(StatusCodes.Status409Conflict, $"The checkpoint at {checkpoint.Iteration} is missing from storage.");

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using GanService.Domain.Gan.Generation;
+using GanService.Domain.Jobs;
 using GanService.Domain.Storage;
 using TorchSharp;
 
@@ -39,6 +40,7 @@ public sealed class GeneratorCache(IBlobStore blobs, GenerationSettings settings
     public sealed class Entry(string key)
     {
         public string Key { get; } = key;
+        public string? Sha256 { get; init; }
         public Task<LoadedGenerator> Loading { get; set; } = null!;
         public int Users { get; set; }
         public bool Evicted { get; set; }
@@ -49,7 +51,8 @@ public sealed class GeneratorCache(IBlobStore blobs, GenerationSettings settings
 
     /// <summary>The generator of the checkpoint under <paramref name="checkpointKey"/>, loaded on a miss.</summary>
     /// <exception cref="CheckpointMissingException">The blob is not in storage.</exception>
-    public async Task<Lease> AcquireAsync(string checkpointKey, CancellationToken cancellationToken)
+    /// <exception cref="CorruptCheckpointException">Its content does not match <paramref name="sha256"/>, the hash recorded when it was written.</exception>
+    public async Task<Lease> AcquireAsync(string checkpointKey, CancellationToken cancellationToken, string? sha256 = null)
     {
         Entry entry;
         bool loadedNow;
@@ -64,7 +67,7 @@ public sealed class GeneratorCache(IBlobStore blobs, GenerationSettings settings
             }
             else
             {
-                entry = new Entry(checkpointKey);
+                entry = new Entry(checkpointKey) { Sha256 = sha256 };
                 // Not the request's token: other requests may come to share this load.
                 entry.Loading = LoadAsync(entry);
                 _byKey[checkpointKey] = _recent.AddFirst(entry);
@@ -106,8 +109,10 @@ public sealed class GeneratorCache(IBlobStore blobs, GenerationSettings settings
     private async Task<LoadedGenerator> LoadAsync(Entry entry)
     {
         var watch = Stopwatch.StartNew();
-        await using var stream = await blobs.OpenReadAsync(entry.Key, CancellationToken.None)
-            ?? throw new CheckpointMissingException(entry.Key);
+        // With a recorded hash the blob is read whole and checked first; older checkpoints have none and are streamed.
+        await using var stream = entry.Sha256 is null
+            ? await blobs.OpenReadAsync(entry.Key, CancellationToken.None) ?? throw new CheckpointMissingException(entry.Key)
+            : await CheckpointIntegrity.ReadVerifiedAsync(blobs, entry.Key, entry.Sha256) ?? throw new CheckpointMissingException(entry.Key);
         // Reads the header and the generator's section only; the stream need not seek (S3).
         var generator = await Task.Run(() => LoadedGenerator.FromCheckpoint(stream, torch.CPU));
         entry.LoadTime = watch.Elapsed;

@@ -58,7 +58,8 @@ public static class ApiExtensions
 
         services.AddHealthChecks()
             .AddDbContextCheck<GanDbContext>("database", tags: ["ready"])
-            .AddCheck<BlobStoreHealthCheck>("storage", tags: ["ready"]);
+            // A store that does not answer is not ready: the S3 client's own retries must not hold the probe for long.
+            .AddCheck<BlobStoreHealthCheck>("storage", failureStatus: null, tags: ["ready"], timeout: TimeSpan.FromSeconds(5));
 
         services.AddGanServiceOpenApi();
         services.AddStudio(builder.Configuration);

@@ -1,3 +1,4 @@
+using GanService.Domain.Jobs;
 using GanService.Domain.Storage;
 using Microsoft.AspNetCore.Diagnostics;
 
@@ -21,6 +22,8 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problemDetail
             _ when StorageFaults.IsDiskFull(exception) => (StatusCodes.Status507InsufficientStorage,
                 "The server's disk is full, so this upload (or change) was not stored; what was stored before is intact. " +
                 "Try again once an administrator has freed space."),
+            // A checkpoint whose blob is not what was written: ask for another one.
+            CorruptCheckpointException corrupt => (StatusCodes.Status409Conflict, corrupt.Message),
             _ when IsUnavailable(exception) => (StatusCodes.Status503ServiceUnavailable,
                 "The database or the storage cannot be reached just now; nothing was changed by this request that will not be retried. Try again shortly."),
             _ => (StatusCodes.Status500InternalServerError, "An unexpected error occurred. It has been logged."),
@@ -46,22 +49,6 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problemDetail
 
     private const string RetryAfterSeconds = "5";
 
-    /// <summary>A connection that failed or timed out, to the database (Npgsql, SQLite busy or locked) or to the S3 store.</summary>
-    private static bool IsUnavailable(Exception exception)
-    {
-        for (var e = exception; e is not null; e = e.InnerException)
-        {
-            switch (e)
-            {
-                case Npgsql.NpgsqlException npgsql when npgsql.IsTransient || npgsql is not Npgsql.PostgresException:
-                case System.Net.Sockets.SocketException:
-                case HttpRequestException:
-                case TimeoutException:
-                case Amazon.Runtime.AmazonServiceException { StatusCode: >= System.Net.HttpStatusCode.InternalServerError }:
-                case Microsoft.Data.Sqlite.SqliteException { SqliteErrorCode: 5 or 6 }: // SQLITE_BUSY, SQLITE_LOCKED
-                    return true;
-            }
-        }
-        return false;
-    }
+    /// <summary>A dependency that a retry can reach again: the database or the S3 store (see <see cref="TransientFaults"/>).</summary>
+    private static bool IsUnavailable(Exception exception) => TransientFaults.IsTransient(exception);
 }

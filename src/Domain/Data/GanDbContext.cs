@@ -64,6 +64,7 @@ public abstract class GanDbContext(DbContextOptions options) : DbContext(options
             run.Property(r => r.JobId).HasMaxLength(100);
             run.Property(r => r.CheckpointKey).HasMaxLength(300);
             run.Property(r => r.Error).HasMaxLength(4000);
+            run.Property(r => r.WaitingReason).HasMaxLength(500);
             run.HasIndex(r => new { r.OwnerId, r.Status });
             run.HasIndex(r => new { r.Status, r.QueuedAt });
             run.HasOne<User>().WithMany().HasForeignKey(r => r.OwnerId).OnDelete(DeleteBehavior.Cascade);
@@ -88,6 +89,7 @@ public abstract class GanDbContext(DbContextOptions options) : DbContext(options
         {
             checkpoint.HasKey(c => new { c.RunId, c.Iteration });
             checkpoint.Property(c => c.BlobKey).HasMaxLength(300);
+            checkpoint.Property(c => c.Sha256).HasMaxLength(64);
             checkpoint.HasOne<Run>().WithMany().HasForeignKey(c => c.RunId).OnDelete(DeleteBehavior.Cascade);
         });
 

@@ -91,6 +91,13 @@ public sealed class Run
     public string DiagnosticsJson { get; set; } = "[]";
     public string? Error { get; set; }
 
+    /// <summary>
+    /// Why a queued run waits, in plain words ("Waiting for storage: ..."), after a storage or database fault outlasted
+    /// the worker's retries; cleared when it trains again. <see cref="WaitingSince"/> lengthens the pause between tries.
+    /// </summary>
+    public string? WaitingReason { get; set; }
+    public DateTime? WaitingSince { get; set; }
+
     public DateTime CreatedAt { get; set; } = DateTime.UtcNow;
     /// When it last entered the queue (admission, promotion or requeue after a time slice): the queue's order.
     public DateTime? QueuedAt { get; set; }
@@ -152,6 +159,8 @@ public sealed class RunCheckpoint
     public long Iteration { get; set; }
     public required string BlobKey { get; set; }
     public long SizeBytes { get; set; }
+    /// <summary>Lower-case hex SHA-256 of the blob as written, checked on every load; null for checkpoints written before it.</summary>
+    public string? Sha256 { get; set; }
     public int Attempt { get; set; }
     public DateTime CreatedAt { get; set; } = DateTime.UtcNow;
 }

@@ -39,6 +39,7 @@ public static class JobsServiceCollectionExtensions
         services.AddValidatedSettings<WorkerSettings>(configuration, "Worker", JobsSettingsRules.Worker);
         services.AddValidatedSettings<RetentionSettings>(configuration, "Retention", JobsSettingsRules.Retention);
         services.AddValidatedSettings<TrainingDataCacheSettings>(configuration, "TrainingDataCache", JobsSettingsRules.TrainingDataCache);
+        services.AddValidatedSettings<FaultSettings>(configuration, "Faults", JobsSettingsRules.Faults);
         services.AddSingleton(TimeProvider.System);
         // One per process: the runs this process trains share prepared tensors (resume, preemption, fork, sweep).
         services.AddSingleton(provider => new TrainingDataCache(provider.GetRequiredService<TrainingDataCacheSettings>()));

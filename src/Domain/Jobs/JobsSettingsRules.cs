@@ -16,6 +16,13 @@ public static class JobsSettingsRules
         ValidatedSettings.Positive("Scheduling", nameof(s.FairShareHalfLifeHours), s.FairShareHalfLifeHours),
     ];
 
+    public static IEnumerable<string?> Faults(FaultSettings s) =>
+    [
+        ValidatedSettings.AtLeast("Faults", nameof(s.RetrySeconds), s.RetrySeconds, 0),
+        ValidatedSettings.Positive("Faults", nameof(s.PauseSeconds), s.PauseSeconds),
+        ValidatedSettings.Positive("Faults", nameof(s.MaxPauseSeconds), s.MaxPauseSeconds),
+    ];
+
     public static IEnumerable<string?> Worker(WorkerSettings s) =>
     [
         s.WorkerCount is { } count ? ValidatedSettings.AtLeast("Worker", nameof(s.WorkerCount), count, 1) : null,

@@ -54,6 +54,9 @@ internal sealed class LeaseKeeper : IDisposable
 
     public bool CancelRequested => _cancelRequested;
 
+    /// <summary>Set when the lease was lost because the database was out of reach (not taken by another attempt).</summary>
+    public TransientFault? Unreachable { get; private set; }
+
     private async Task LoopAsync(RunClaim claim, CancellationToken stop)
     {
         var lastRenewed = _time.GetUtcNow();
@@ -90,6 +93,7 @@ internal sealed class LeaseKeeper : IDisposable
                 _logger.LogWarning(problem, "Run {RunId}: lease renewal failed", claim.RunId);
                 if (_time.GetUtcNow() - lastRenewed > _lease - renewEvery)
                 {
+                    Unreachable = TransientFaults.Classify(problem);
                     _lost = true;
                     return;
                 }

@@ -1,4 +1,5 @@
 using GanService.Domain.Data;
+using Hangfire;
 using Microsoft.EntityFrameworkCore;
 
 namespace GanService.Domain.Jobs;
@@ -64,9 +65,57 @@ public sealed partial class RunLifecycle
                 .SetProperty(r => r.QueuedAt, now)
                 .SetProperty(r => r.LeaseOwner, (string?)null)
                 .SetProperty(r => r.LeaseExpiresAt, (DateTime?)null)
+                .SetProperty(r => r.WaitingReason, (string?)null)
+                .SetProperty(r => r.WaitingSince, (DateTime?)null)
                 .SetProperty(r => r.UpdatedAt, now), cancellationToken);
         if (updated == 1 && newTurn)
             await EnqueueAsync(claim.RunId, cancellationToken);
+    }
+
+    /// <summary>
+    /// A storage or database fault outlasted the retries: the run goes back to the queue saying what it waits for
+    /// (kept since the first pause of the streak), and its turn is scheduled after <paramref name="pause"/>. Until then
+    /// it is not due (QueuedAt lies ahead), so other turns leave it alone and do not spin on a store that is down.
+    /// </summary>
+    internal async Task<bool> PauseAsync(RunClaim claim, string reason, TimeSpan pause, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        var due = now + pause;
+        var updated = await db.Runs.Where(r => r.Id == claim.RunId && r.Attempt == claim.Attempt).Where(RunTransitions.Permits(RunTransition.Pause))
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(r => r.Status, RunStatus.Queued)
+                .SetProperty(r => r.QueuedAt, due)
+                .SetProperty(r => r.LeaseOwner, (string?)null)
+                .SetProperty(r => r.LeaseExpiresAt, (DateTime?)null)
+                .SetProperty(r => r.WaitingReason, reason)
+                .SetProperty(r => r.WaitingSince, r => r.WaitingSince ?? now)
+                .SetProperty(r => r.UpdatedAt, now), cancellationToken);
+        if (updated == 1)
+            await RecordJobAsync(claim.RunId, jobs.Schedule<TrainingJob>(WorkerSettings.TrainingQueue, job => job.RunAsync(claim.RunId, CancellationToken.None), pause), cancellationToken);
+        return updated == 1;
+    }
+
+    /// <summary>
+    /// A run still running a whole lease after its lease lapsed has no live worker (one that lost the database for
+    /// longer than its lease could not give it back): queued again, by compare-and-swap on the attempt, with a new turn.
+    /// </summary>
+    public async Task<IReadOnlyList<Guid>> RequeueAbandonedAsync(TimeSpan lease, CancellationToken cancellationToken = default)
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        var cutoff = now - lease;
+        var abandoned = await db.Runs.AsNoTracking().Where(r => r.Status == RunStatus.Running && r.LeaseExpiresAt < cutoff)
+            .Select(r => new { r.Id, r.Attempt }).ToListAsync(cancellationToken);
+        var requeued = new List<Guid>();
+        foreach (var run in abandoned)
+        {
+            var won = await db.Runs.Where(r => r.Id == run.Id && r.Attempt == run.Attempt && r.LeaseExpiresAt < cutoff).Where(RunTransitions.Permits(RunTransition.Yield))
+                .ExecuteUpdateAsync(s => s.SetProperty(r => r.Status, RunStatus.Queued).SetProperty(r => r.QueuedAt, now)
+                    .SetProperty(r => r.LeaseOwner, (string?)null).SetProperty(r => r.LeaseExpiresAt, (DateTime?)null).SetProperty(r => r.UpdatedAt, now), cancellationToken);
+            if (won != 1) continue;
+            await EnqueueAsync(run.Id, cancellationToken);
+            requeued.Add(run.Id);
+        }
+        return requeued;
     }
 
     /// <summary>Ends the run (fenced): completed, failed with the error, or cancelled; drops the lease and lets pending runs take the slot.</summary>

@@ -12,11 +12,13 @@ namespace GanService.Domain.Jobs;
 /// The queue's side of a <see cref="TrainingSession"/>: sample grids and checkpoints go to blobs, metric rows and
 /// progress to the database, every write fenced by the claim's attempt. Checkpoints go under immutable keys before the
 /// pointer to them is committed. Its poll turns the job's policies into stops: a lost lease, a cancel, a shutdown, the
-/// maximum runtime and, with others waiting, the end of a time slice.
+/// maximum runtime and, with others waiting, the end of a time slice. The blobs come through a retrying store, and
+/// each fenced write is tried again through a database fault (all of them can be written twice without harm).
 /// </summary>
 internal sealed class RunTrainingSink(
     IServiceScopeFactory scopes,
     IBlobStore blobs,
+    TransientRetry retry,
     SchedulingSettings scheduling,
     TimeProvider time,
     RunClaim claim,
@@ -33,7 +35,7 @@ internal sealed class RunTrainingSink(
     /// <summary>Preemption at a checkpoint boundary: the run goes to the back of the queue, behind the runs that waited.</summary>
     public static readonly TrainingStop Preempted = new("time slice", StopEnding.Checkpoint);
 
-    private readonly List<RunMetric> _rows = [];
+    private readonly List<MetricRow> _rows = [];
     private readonly Stopwatch _sinceProgress = Stopwatch.StartNew();
     private readonly Stopwatch _sinceSliceCheck = Stopwatch.StartNew();
     private long _rateIteration = session.FirstIteration;
@@ -66,13 +68,13 @@ internal sealed class RunTrainingSink(
 
     public Task OnProgressAsync(TrainingProgress progress, MetricRow row)
     {
-        _rows.Add(row.ToEntity(claim.RunId, claim.Attempt));
+        _rows.Add(row);
         return Task.CompletedTask;
     }
 
     public Task OnEvaluationAsync(EvaluationResult evaluation, MetricRow row)
     {
-        _rows.Add(row.ToEntity(claim.RunId, claim.Attempt));
+        _rows.Add(row);
         return Task.CompletedTask;
     }
 
@@ -80,7 +82,7 @@ internal sealed class RunTrainingSink(
     {
         var key = RunBlobKeys.Sample(claim.RunId, iteration);
         await blobs.PutAsync(key, png, Token); // deterministic key: a replay overwrites it
-        await RunFence.WriteAsync(scopes, claim, async db =>
+        await retry.RunAsync($"recording sample {iteration}", () => RunFence.WriteAsync(scopes, claim, async db =>
         {
             var owned = await db.Runs.CountAsync(r => r.Id == claim.RunId && r.Attempt == claim.Attempt, Token);
             if (owned == 1 && !await db.RunSamples.AnyAsync(s => s.RunId == claim.RunId && s.Iteration == iteration, Token))
@@ -89,7 +91,7 @@ internal sealed class RunTrainingSink(
                 await db.SaveChangesAsync(Token);
             }
             return owned;
-        }, Token);
+        }, Token), Token);
     }
 
     /// <summary>
@@ -100,37 +102,44 @@ internal sealed class RunTrainingSink(
     {
         await FlushAsync();
         var key = RunBlobKeys.Checkpoint(claim.RunId, iteration);
-        long size;
-        await using (var scope = scopes.CreateAsyncScope())
+        var committed = await retry.RunAsync($"reading checkpoint {iteration}", async () =>
         {
+            await using var scope = scopes.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<GanDbContext>();
-            size = await db.RunCheckpoints.Where(c => c.RunId == claim.RunId && c.Iteration == iteration).Select(c => (long?)c.SizeBytes).FirstOrDefaultAsync(Token) ?? -1;
-        }
-        if (size < 0)
+            return await db.RunCheckpoints.AnyAsync(c => c.RunId == claim.RunId && c.Iteration == iteration, Token);
+        }, Token);
+        long size = 0;
+        string? sha256 = null;
+        if (!committed)
         {
             using var buffer = new MemoryStream();
             Trainer.SaveCheckpoint(buffer);
             size = buffer.Length;
+            // The hash goes on the row, committed only after the blob is complete: a load checks what it reads.
+            sha256 = CheckpointIntegrity.Sha256Of(buffer.GetBuffer().AsSpan(0, (int)size));
             buffer.Position = 0;
             await blobs.PutAsync(key, buffer, Token);
         }
         var now = time.GetUtcNow().UtcDateTime;
-        await RunFence.WriteAsync(scopes, claim, async db =>
+        await retry.RunAsync($"committing checkpoint {iteration}", () => RunFence.WriteAsync(scopes, claim, async db =>
         {
             var updated = await db.Runs.Where(r => r.Id == claim.RunId && r.Attempt == claim.Attempt)
                 .ExecuteUpdateAsync(s => s.SetProperty(r => r.CheckpointIteration, iteration).SetProperty(r => r.CheckpointKey, key).SetProperty(r => r.UpdatedAt, now), Token);
             if (updated == 1 && !await db.RunCheckpoints.AnyAsync(c => c.RunId == claim.RunId && c.Iteration == iteration, Token))
             {
-                db.RunCheckpoints.Add(new RunCheckpoint { RunId = claim.RunId, Iteration = iteration, BlobKey = key, SizeBytes = size, Attempt = claim.Attempt, CreatedAt = now });
+                db.RunCheckpoints.Add(new RunCheckpoint { RunId = claim.RunId, Iteration = iteration, BlobKey = key, SizeBytes = size, Sha256 = sha256, Attempt = claim.Attempt, CreatedAt = now });
                 await db.SaveChangesAsync(Token);
             }
             // The best so far always has a checkpoint (the session writes one for every new best), so it is saved with one.
             if (updated == 1 && session.Best.Best is { } best && best.Iteration <= iteration)
                 await BestCheckpointStore.SaveAsync(db, claim.RunId, claim.Attempt, best, Token);
             return updated;
-        }, Token);
-        await using (var scope = scopes.CreateAsyncScope())
+        }, Token), Token);
+        await retry.RunAsync("thinning checkpoints", async () =>
+        {
+            await using var scope = scopes.CreateAsyncScope();
             await CheckpointRetention.ApplyAsync(scope.ServiceProvider.GetRequiredService<GanDbContext>(), blobs, claim.RunId, retention, Token);
+        }, Token);
     }
 
     /// <summary>
@@ -157,7 +166,7 @@ internal sealed class RunTrainingSink(
         var now = time.GetUtcNow().UtcDateTime;
         var trained = session.SecondsTrained;
         var rows = _rows.ToList();
-        await RunFence.WriteAsync(scopes, claim, async db =>
+        await retry.RunAsync("writing progress", () => RunFence.WriteAsync(scopes, claim, async db =>
         {
             var updated = await db.Runs.Where(r => r.Id == claim.RunId && r.Attempt == claim.Attempt)
                 .ExecuteUpdateAsync(s => s
@@ -179,15 +188,35 @@ internal sealed class RunTrainingSink(
                     .SetProperty(r => r.DiagnosticsJson, diagnostics)
                     .SetProperty(r => r.SecondsTrained, trained)
                     .SetProperty(r => r.UpdatedAt, now), Token);
-            if (updated == 1 && rows.Count > 0)
+            // Fresh entities on every try; a try whose commit landed but whose answer was lost wrote this batch already.
+            if (updated == 1 && rows.Count > 0 && !await BatchWrittenAsync(db, rows[^1]))
             {
-                db.RunMetrics.AddRange(rows);
+                var fresh = await WithoutReplayedAsync(db, rows);
+                db.RunMetrics.AddRange(fresh.Select(r => r.ToEntity(claim.RunId, claim.Attempt)));
                 await db.SaveChangesAsync(Token);
             }
             return updated;
-        }, Token);
+        }, Token), Token);
         _rows.Clear();
         await ChargeAsync(final);
+    }
+
+    private Task<bool> BatchWrittenAsync(GanDbContext db, MetricRow last) =>
+        db.RunMetrics.AnyAsync(m => m.RunId == claim.RunId && m.Attempt == claim.Attempt && m.Iteration == last.Iteration && m.Seconds == last.Seconds
+                                    && (m.Swd == null) == (last.Swd == null), Token);
+
+    /// <summary>
+    /// The rows less those the checkpoint's iteration has already. A resume keeps the rows up to its checkpoint, and
+    /// at the last iteration the session writes its ending again (the evaluation, the losses since the last log),
+    /// which the attempt that committed that checkpoint may have written before it stopped: once is enough.
+    /// </summary>
+    private async Task<IEnumerable<MetricRow>> WithoutReplayedAsync(GanDbContext db, List<MetricRow> rows)
+    {
+        var resumedAt = session.FirstIteration;
+        if (resumedAt == 0 || !rows.Any(r => r.Iteration == resumedAt)) return rows;
+        var kinds = await db.RunMetrics.Where(m => m.RunId == claim.RunId && m.Iteration == resumedAt && m.Attempt != claim.Attempt)
+            .Select(m => m.Swd != null).Distinct().ToListAsync(Token);
+        return rows.Where(r => r.Iteration != resumedAt || !kinds.Contains(r.Swd is not null));
     }
 
     private async Task<bool> OthersWaitAsync()

@@ -18,12 +18,13 @@ namespace GanService.Domain.Jobs;
 /// lost its lease (paused, partitioned, or replaced after a crash) can change nothing. Checkpoints go under immutable
 /// keys before the pointer to them is committed.
 /// </summary>
-public sealed class TrainingJob(
+public sealed partial class TrainingJob(
     IServiceScopeFactory scopes,
     IBlobStore blobs,
     SchedulingSettings scheduling,
     TrainingDataCache dataCache,
     RetentionSettings retention,
+    FaultSettings faults,
     TimeProvider time,
     ILogger<TrainingJob> logger)
 {
@@ -32,12 +33,18 @@ public sealed class TrainingJob(
 
     private TimeSpan Lease => TimeSpan.FromSeconds(scheduling.LeaseSeconds);
 
+    /// <summary>Storage and database faults are tried again for a while before the run is paused (<see cref="TransientRetry"/>).</summary>
+    private TransientRetry Retry => field ??= new TransientRetry(faults, time, logger);
+
+    /// <summary>The blobs as training reads and writes them: through <see cref="Retry"/>.</summary>
+    private IBlobStore Storage => field ??= new RetryingBlobStore(blobs, Retry);
+
     // The database lease decides what runs, not Hangfire's retries: a failed attempt marks the run failed itself.
     [AutomaticRetry(Attempts = 0, OnAttemptsExceeded = AttemptsExceededAction.Delete)]
     [JobDisplayName("trainer turn (queued for run {0})")]
     public async Task RunAsync(Guid runId, CancellationToken cancellationToken)
     {
-        var claim = await ClaimAsync(runId, cancellationToken);
+        var claim = await Retry.RunAsync("claiming the run", () => ClaimAsync(runId, cancellationToken), cancellationToken);
         if (claim is null) return;
         logger.LogInformation("Run {RunId}: attempt {Attempt} claimed by {Worker}", runId, claim.Attempt, WorkerName);
         using var lease = new LeaseKeeper(scopes, time, Lease, logger, claim);
@@ -52,6 +59,11 @@ public sealed class TrainingJob(
         catch (LeaseLostException)
         {
             logger.LogWarning("Run {RunId}: attempt {Attempt} lost its lease; stopped without writing", runId, claim.Attempt);
+        }
+        catch (Exception problem) when (TransientFaults.Classify(problem) is { } fault)
+        {
+            logger.LogWarning(problem, "Run {RunId}: attempt {Attempt} paused: {Reason}", runId, claim.Attempt, fault.WaitingReason);
+            await PauseAsync(claim, fault);
         }
         catch (Exception problem) when (problem is not OutOfMemoryException)
         {
@@ -96,39 +108,46 @@ public sealed class TrainingJob(
         var config = GanTrainer.ReadConfig(claim.Run.ConfigJson);
         using var deviceLease = GanDevice.Acquire();
         using var data = await LoadDataAsync(claim.Run.DatasetId, config, deviceLease.Device, cancellationToken);
-        using var checkpoint = claim.Run.CheckpointKey is { } key ? await ReadCheckpointAsync(key, cancellationToken) : null;
+        using var resume = await ResumeCheckpoints.LoadAsync(scopes, Storage, claim, logger, cancellationToken);
         var trainerOptions = new GanTrainerOptions { LogEvery = 10, Threads = config.Threads == 0 ? null : config.Threads };
         BestCheckpoint best;
         await using (var scope = scopes.CreateAsyncScope())
             best = await BestCheckpointStore.LoadAsync(scope.ServiceProvider.GetRequiredService<GanDbContext>(), runId,
-                claim.Run.CheckpointIteration ?? 0, trainerOptions.Diagnostics, cancellationToken);
+                resume?.Iteration ?? 0, trainerOptions.Diagnostics, cancellationToken);
         var options = new TrainingSessionOptions { Trainer = trainerOptions, SecondsBefore = claim.Run.SecondsTrained, Best = best };
-        using var session = new TrainingSession(config, data.Data, deviceLease.Device, checkpoint, options);
+        using var session = new TrainingSession(config, data.Data, deviceLease.Device, resume?.Stream, options);
         var trainer = session.Trainer;
 
         // The rows past the checkpoint belong to a lost attempt; the replay writes them again. The resolved config
         // (threads picked on the first attempt) is recorded so that a resume keeps the thread count, and with it
         // bit-exact results on the CPU.
         var resumedAt = trainer.Iteration;
-        await RunFence.WriteAsync(scopes, claim, async db =>
+        await Retry.RunAsync("starting to train", () => RunFence.WriteAsync(scopes, claim, async db =>
         {
             await db.RunMetrics.Where(m => m.RunId == runId && m.Iteration > resumedAt).ExecuteDeleteAsync(cancellationToken);
             await db.RunSamples.Where(s => s.RunId == runId && s.Iteration > resumedAt).ExecuteDeleteAsync(cancellationToken);
             return await db.Runs.Where(r => r.Id == runId && r.Attempt == claim.Attempt)
-                .ExecuteUpdateAsync(s => s.SetProperty(r => r.ConfigJson, trainer.ConfigJson).SetProperty(r => r.Iteration, resumedAt), cancellationToken);
-        }, cancellationToken);
+                .ExecuteUpdateAsync(s => s.SetProperty(r => r.ConfigJson, trainer.ConfigJson).SetProperty(r => r.Iteration, resumedAt)
+                    .SetProperty(r => r.WaitingReason, (string?)null).SetProperty(r => r.WaitingSince, (DateTime?)null), cancellationToken); // it trains again
+        }, cancellationToken), cancellationToken);
         logger.LogInformation("Run {RunId}: training {Images} images ({Cache}) from iteration {Iteration} to {Total}",
             runId, data.Data.Count, data.Hit ? "prepared data cached" : "prepared now", resumedAt, config.Iterations);
 
-        var sink = new RunTrainingSink(scopes, blobs, scheduling, time, claim, lease, session, retention, cancellationToken);
+        var sink = new RunTrainingSink(scopes, Storage, Retry, scheduling, time, claim, lease, session, retention, cancellationToken);
         var outcome = await session.RunAsync(sink);
-        await EndAsync(claim, session, sink, outcome);
+        await EndAsync(claim, lease, session, sink, outcome);
     }
 
     /// <summary>What the run becomes after its session stopped: the job's policy for each stop.</summary>
-    private async Task EndAsync(RunClaim claim, TrainingSession session, RunTrainingSink sink, TrainingOutcome outcome)
+    private async Task EndAsync(RunClaim claim, LeaseKeeper lease, TrainingSession session, RunTrainingSink sink, TrainingOutcome outcome)
     {
         var stop = outcome.Stop;
+        if (stop == RunTrainingSink.LeaseLost && lease.Unreachable is { } fault)
+        {
+            // Not taken by another attempt: the database was out of reach for longer than the lease.
+            await PauseAsync(claim, fault);
+            return;
+        }
         if (stop == RunTrainingSink.LeaseLost)
         {
             logger.LogWarning("Run {RunId}: lease of attempt {Attempt} lost; stopping without writing", claim.RunId, claim.Attempt);
@@ -176,22 +195,12 @@ public sealed class TrainingJob(
             var images = new List<TrainingImage>(rows.Count);
             foreach (var row in rows)
             {
-                var bytes = await blobs.ReadAllBytesAsync(row.BlobKey, cancellationToken)
+                var bytes = await Storage.ReadAllBytesAsync(row.BlobKey, cancellationToken)
                     ?? throw new InvalidOperationException($"image {row.BlobKey} is missing from storage");
                 images.Add(new TrainingImage(PixelImage.Decode(bytes, config.Channels), row.Tags, row.Label));
             }
             return TrainingData.Build(images, config);
         }, device);
-    }
-
-    private async Task<MemoryStream> ReadCheckpointAsync(string key, CancellationToken cancellationToken)
-    {
-        await using var stream = await blobs.OpenReadAsync(key, cancellationToken)
-            ?? throw new InvalidOperationException($"checkpoint {key} is missing from storage");
-        var buffer = new MemoryStream();
-        await stream.CopyToAsync(buffer, cancellationToken);
-        buffer.Position = 0;
-        return buffer;
     }
 
     private async Task FinishAsync(RunClaim claim, RunTransition end, string? error, CancellationToken cancellationToken)

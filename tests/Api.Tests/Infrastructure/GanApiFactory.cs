@@ -81,14 +81,27 @@ public sealed class SqliteApiFactory : GanApiFactory
 public class PostgresApiFactory : GanApiFactory
 {
     private readonly string _database = $"ganservice_test_{Guid.NewGuid():N}";
-    private readonly TestS3Bucket _bucket = new();
+    private readonly string? _postgresServer;
+    private readonly TestS3Bucket _bucket;
+
+    public PostgresApiFactory() : this(null, null) { }
+
+    /// Private servers (connection string; GANSERVICE_TEST_S3's format) instead of the shared ones; null for shared.
+    protected PostgresApiFactory(string? postgresServer, string? s3Server)
+    {
+        _postgresServer = postgresServer;
+        _bucket = new TestS3Bucket(s3Server);
+    }
 
     protected override IReadOnlyDictionary<string, string?> Settings => _bucket.Settings;
 
     /// The database and the bucket, as configuration (also what separate worker processes need).
     public IReadOnlyDictionary<string, string?> ServerSettings => DatabaseSettings.Concat(_bucket.Settings).ToDictionary();
 
-    private static string ServerConnectionString =>
+    /// The PostgreSQL server: GANSERVICE_TEST_POSTGRES's, or a private one (the outage tests restart theirs).
+    private string ServerConnectionString => _postgresServer ?? SharedConnectionString;
+
+    private static string SharedConnectionString =>
         Environment.GetEnvironmentVariable("GANSERVICE_TEST_POSTGRES") is { Length: > 0 } server
             ? server
             : throw new InvalidOperationException(
@@ -179,9 +192,9 @@ public sealed class UnreachableS3ApiFactory : GanApiFactory
 }
 
 /// A fresh bucket on the S3-compatible server named by GANSERVICE_TEST_S3 ("ServiceUrl=...;AccessKey=...;SecretKey=...").
-public sealed class TestS3Bucket
+public sealed class TestS3Bucket(string? server = null)
 {
-    private readonly Dictionary<string, string> _server = Server();
+    private readonly Dictionary<string, string> _server = Server(server);
 
     public string Name { get; } = $"ganservice-test-{Guid.NewGuid():N}";
 
@@ -195,9 +208,9 @@ public sealed class TestS3Bucket
         ["Storage:S3:Bucket"] = Name,
     };
 
-    private static Dictionary<string, string> Server()
+    private static Dictionary<string, string> Server(string? server)
     {
-        var value = Environment.GetEnvironmentVariable("GANSERVICE_TEST_S3");
+        var value = server ?? Environment.GetEnvironmentVariable("GANSERVICE_TEST_S3");
         if (string.IsNullOrWhiteSpace(value))
             throw new InvalidOperationException(
                 "GANSERVICE_TEST_S3 is not set. Run ./scripts/test.sh, which starts a throwaway S3-compatible server (s3rver), " +

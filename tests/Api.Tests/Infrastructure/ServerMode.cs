@@ -6,8 +6,13 @@ namespace GanService.Api.Tests.Infrastructure;
 /// Server mode: the API (in memory, Worker:InProcess=false) and separate src/Worker processes, on the PostgreSQL and
 /// the S3-compatible server (s3rver) that scripts/test.sh starts. Each factory has its own database and bucket.
 /// </summary>
-public sealed class ServerModeApiFactory : PostgresApiFactory
+public class ServerModeApiFactory : PostgresApiFactory
 {
+    public ServerModeApiFactory() : this(null, null) { }
+
+    /// <summary>On private servers (the outage tests stop and restart theirs); null for the shared ones.</summary>
+    protected ServerModeApiFactory(string? postgresServer, string? s3Server) : base(postgresServer, s3Server) { }
+
     /// <summary>Short leases, so a killed worker's run is free again in seconds.</summary>
     public const int LeaseSeconds = 6;
 
@@ -18,12 +23,20 @@ public sealed class ServerModeApiFactory : PostgresApiFactory
         // Progress five times a second: on a fast machine a tiny run does 100 iterations (one checkpoint interval)
         // in under a second, and the kill test must see it well past a checkpoint before it completes (CI, 2026-12-02).
         .Append(new("Scheduling:ProgressSeconds", "0.2"))
+        .Concat(ExtraSettings.Select(kv => new KeyValuePair<string, string?>(kv.Key, kv.Value)))
         .ToDictionary(kv => kv.Key, kv => kv.Value!);
+
+    /// <summary>More configuration for the API and the workers of a derived factory.</summary>
+    protected virtual IReadOnlyDictionary<string, string> ExtraSettings => new Dictionary<string, string>();
 
     protected override IReadOnlyDictionary<string, string?> Settings => SharedSettings.ToDictionary(kv => kv.Key, kv => (string?)kv.Value);
 
     /// <summary>Starts `GanService.Worker` (no arguments: the queue worker) with the shared configuration.</summary>
     public WorkerProcess StartWorker(string name) => new(name, SharedSettings, DataDirectory);
+
+    /// <summary>A worker with some settings of its own, e.g. its storage through a proxy.</summary>
+    public WorkerProcess StartWorker(string name, IReadOnlyDictionary<string, string> overrides) =>
+        new(name, SharedSettings.Where(kv => !overrides.ContainsKey(kv.Key)).Concat(overrides).ToDictionary(kv => kv.Key, kv => kv.Value), DataDirectory);
 }
 
 /// <summary>A src/Worker process; its output is kept for failure messages.</summary>
