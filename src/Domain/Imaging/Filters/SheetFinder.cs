@@ -18,6 +18,9 @@ internal static class SheetFinder
     /// <summary>Detection runs on at most this many pixels along the long side; edges are fitted to sub-pixel anyway.</summary>
     private const int DetectionSide = 320;
 
+    /// <summary>Pictures with a shorter side are not looked at.</summary>
+    private const int MinSide = 48;
+
     /// <summary>The table must cover at least this fraction of the photo's outermost pixels.</summary>
     private const double MinBorderTable = 0.04;
 
@@ -45,8 +48,11 @@ internal static class SheetFinder
     /// <summary>Sides in the order the corners follow: top, right, bottom, left (normals pointing at the table).</summary>
     private static readonly (double X, double Y)[] SideNormals = [(0, -1), (1, 0), (0, 1), (-1, 0)];
 
-    /// <summary>The sheet's corners in <paramref name="image"/> pixels (top-left, top-right, bottom-right, bottom-left), or null.</summary>
-    public static SheetOutline? Find(PixelImage image)
+    /// <summary>
+    /// The sheet's corners in <paramref name="image"/> pixels (top-left, top-right, bottom-right, bottom-left), or null.
+    /// With <paramref name="insideRim"/> the sides seen are moved inwards past the sheet's blurred, shaded rim.
+    /// </summary>
+    public static SheetOutline? Find(PixelImage image, bool insideRim = false)
     {
         var scale = Math.Min(1.0, (double)DetectionSide / Math.Max(image.Width, image.Height));
         var gray = new PixelImage(image.Width, image.Height, 1, Luminance.Plane(image));
@@ -56,6 +62,11 @@ internal static class SheetFinder
         }
 
         int width = gray.Width, height = gray.Height;
+        if (Math.Min(width, height) < MinSide)
+        {
+            return null; // a thumbnail (an icon, an MNIST digit) is no photo of a sheet
+        }
+
         var luminance = gray.Pixels;
         var threshold = Otsu(Histogram.Of(luminance));
         var table = TableFromBorder(luminance, width, height, threshold);
@@ -68,7 +79,7 @@ internal static class SheetFinder
         var lines = new Line?[4];
         for (var side = 0; side < 4; side++)
         {
-            lines[side] = FitSide(sides[side], tilt, side, Math.Min(width, height));
+            lines[side] = FitSide(sides[side], tilt, side, Math.Min(width, height), insideRim);
         }
 
         if (lines.All(line => line is null))
@@ -76,6 +87,8 @@ internal static class SheetFinder
             return null;
         }
 
+        // The sides fitted tell the tilt far better than the edge pixels' coarse directions did.
+        tilt = RefinedTilt(lines, tilt);
         for (var side = 0; side < 4; side++)
         {
             lines[side] ??= ThroughFarthestCorner(Rotate(SideNormals[side], tilt), width, height);
@@ -255,7 +268,7 @@ internal static class SheetFinder
     }
 
     /// <summary>A line through one side's edge pixels, refitted without outliers, or null when that side is not really seen.</summary>
-    private static Line? FitSide(List<(double X, double Y)> points, double tilt, int side, int shortSide)
+    private static Line? FitSide(List<(double X, double Y)> points, double tilt, int side, int shortSide, bool insideRim)
     {
         if (points.Count < MinSideCoverage * shortSide)
         {
@@ -281,8 +294,26 @@ internal static class SheetFinder
         }
 
         var skew = Math.Acos(Math.Clamp((fitted.Nx * normal.X) + (fitted.Ny * normal.Y), -1, 1)) * 180 / Math.PI;
-        var rim = 1 + (RimFraction * shortSide);
+        var rim = insideRim ? 1 + (RimFraction * shortSide) : 0;
         return skew <= MaxSideSkewDegrees ? fitted with { Offset = fitted.Offset - rim } : null;
+    }
+
+    /// <summary>The mean angle of the fitted sides' normals from their upright directions.</summary>
+    private static double RefinedTilt(Line?[] lines, double coarse)
+    {
+        double s = 0, c = 0;
+        for (var side = 0; side < 4; side++)
+        {
+            if (lines[side] is { } line)
+            {
+                var upright = SideNormals[side];
+                var angle = Math.Atan2((upright.X * line.Ny) - (upright.Y * line.Nx), (upright.X * line.Nx) + (upright.Y * line.Ny));
+                s += Math.Sin(angle);
+                c += Math.Cos(angle);
+            }
+        }
+
+        return c > 0 ? Math.Atan2(s, c) : coarse;
     }
 
     /// <summary>The line with outward normal <paramref name="normal"/> that just holds all four image corners inside.</summary>

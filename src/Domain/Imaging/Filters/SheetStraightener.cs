@@ -18,7 +18,7 @@ internal static class SheetStraightener
     /// <summary>The straightened image, or <paramref name="image"/> itself when no tilted sheet was found with confidence.</summary>
     public static PixelImage Apply(PixelImage image)
     {
-        var outline = SheetFinder.Find(image);
+        var outline = SheetFinder.Find(image, insideRim: true);
         if (outline is null || !IsPlausible(outline.Corners, image.Width, image.Height))
         {
             return image;
