@@ -4,7 +4,7 @@ namespace GanService.Worker.Cli;
 
 /// <summary>
 /// <c>bench-cleanup</c>: how well and how fast <see cref="ImagePreprocessor"/> cleans phone photos of drawings,
-/// measured on the shared symbola176 sets (photos pixel-aligned with their clean originals).
+/// measured on the shared symbola176 and things200 sets (photos, tilted on a table or flat, with their clean originals).
 /// </summary>
 internal sealed class BenchCleanupCommand : ICommand
 {

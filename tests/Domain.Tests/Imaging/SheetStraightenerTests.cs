@@ -25,6 +25,16 @@ public class SheetStraightenerTests
     }
 
     [Fact]
+    public void Otsu_splits_a_two_level_picture_between_its_levels()
+    {
+        byte[] values = [.. Enumerable.Repeat((byte)40, 300), .. Enumerable.Repeat((byte)45, 100), .. Enumerable.Repeat((byte)220, 600)];
+
+        var threshold = Histogram.Of(values).OtsuThreshold();
+
+        Assert.InRange(threshold, 45, 219);
+    }
+
+    [Fact]
     public void Finds_the_corners_of_a_white_quad_on_a_dark_table()
     {
         (double X, double Y)[] corners = [(34, 22), (212, 36), (200, 190), (22, 176)];

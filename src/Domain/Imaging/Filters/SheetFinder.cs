@@ -68,7 +68,7 @@ internal static class SheetFinder
         }
 
         var luminance = gray.Pixels;
-        var threshold = Otsu(Histogram.Of(luminance));
+        var threshold = Histogram.Of(luminance).OtsuThreshold();
         var table = TableFromBorder(luminance, width, height, threshold);
         if (HasConvincingTable(luminance, table, width, height) is not { } tableLevel)
         {
@@ -76,7 +76,7 @@ internal static class SheetFinder
         }
 
         var sides = EdgePixelsBySide(table, width, height, out var tilt);
-        var lines = new Line?[4];
+        var lines = new EdgeLine?[4];
         for (var side = 0; side < 4; side++)
         {
             lines[side] = FitSide(sides[side], tilt, side, Math.Min(width, height), insideRim);
@@ -98,7 +98,7 @@ internal static class SheetFinder
         for (var i = 0; i < 4; i++)
         {
             // Corner i joins the side before it and side i: top-left is left ∩ top, and so on.
-            if (Intersect(lines[(i + 3) % 4]!.Value, lines[i]!.Value) is not { } corner)
+            if (EdgeLine.Intersect(lines[(i + 3) % 4]!.Value, lines[i]!.Value) is not { } corner)
             {
                 return null;
             }
@@ -107,39 +107,6 @@ internal static class SheetFinder
         }
 
         return new SheetOutline(corners, tilt * 180 / Math.PI, tableLevel);
-    }
-
-    /// <summary>Otsu's threshold: the split of the histogram with the largest between-class variance.</summary>
-    internal static int Otsu(Histogram histogram)
-    {
-        double total = histogram.Total, sum = 0;
-        for (var v = 0; v < 256; v++)
-        {
-            sum += v * (double)histogram[v];
-        }
-
-        double below = 0, sumBelow = 0, best = -1;
-        var threshold = 128;
-        for (var v = 0; v < 256; v++)
-        {
-            below += histogram[v];
-            sumBelow += v * (double)histogram[v];
-            var above = total - below;
-            if (below == 0 || above == 0)
-            {
-                continue;
-            }
-
-            var difference = (sumBelow / below) - ((sum - sumBelow) / above);
-            var variance = below * above * difference * difference;
-            if (variance > best)
-            {
-                best = variance;
-                threshold = v;
-            }
-        }
-
-        return threshold;
     }
 
     /// <summary>Dark pixels (at or below <paramref name="threshold"/>) 4-connected to the image border.</summary>
@@ -268,7 +235,7 @@ internal static class SheetFinder
     }
 
     /// <summary>A line through one side's edge pixels, refitted without outliers, or null when that side is not really seen.</summary>
-    private static Line? FitSide(List<(double X, double Y)> points, double tilt, int side, int shortSide, bool insideRim)
+    private static EdgeLine? FitSide(List<(double X, double Y)> points, double tilt, int side, int shortSide, bool insideRim)
     {
         if (points.Count < MinSideCoverage * shortSide)
         {
@@ -276,7 +243,7 @@ internal static class SheetFinder
         }
 
         var normal = Rotate(SideNormals[side], tilt);
-        var line = Line.Fit(points, normal);
+        var line = EdgeLine.Fit(points, normal);
         for (var round = 0; round < 3 && line is not null; round++)
         {
             var inliers = points.Where(p => Math.Abs(line.Value.Distance(p)) <= InlierDistance * (round == 0 ? 3 : 1)).ToList();
@@ -285,7 +252,7 @@ internal static class SheetFinder
                 return null;
             }
 
-            line = Line.Fit(inliers, normal);
+            line = EdgeLine.Fit(inliers, normal);
         }
 
         if (line is not { } fitted || points.Count(p => Math.Abs(fitted.Distance(p)) <= InlierDistance) < MinInlierShare * points.Count)
@@ -299,7 +266,7 @@ internal static class SheetFinder
     }
 
     /// <summary>The mean angle of the fitted sides' normals from their upright directions.</summary>
-    private static double RefinedTilt(Line?[] lines, double coarse)
+    private static double RefinedTilt(EdgeLine?[] lines, double coarse)
     {
         double s = 0, c = 0;
         for (var side = 0; side < 4; side++)
@@ -317,60 +284,15 @@ internal static class SheetFinder
     }
 
     /// <summary>The line with outward normal <paramref name="normal"/> that just holds all four image corners inside.</summary>
-    private static Line ThroughFarthestCorner((double X, double Y) normal, int width, int height)
+    private static EdgeLine ThroughFarthestCorner((double X, double Y) normal, int width, int height)
     {
         var offset = new[] { (0.0, 0.0), (width, 0.0), (width, (double)height), (0.0, (double)height) }
             .Max(corner => (corner.Item1 * normal.X) + (corner.Item2 * normal.Y));
-        return new Line(normal.X, normal.Y, offset);
-    }
-
-    private static (double X, double Y)? Intersect(Line a, Line b)
-    {
-        var determinant = (a.Nx * b.Ny) - (a.Ny * b.Nx);
-        if (Math.Abs(determinant) < 0.5)
-        {
-            return null; // nearly parallel neighbours: not a sheet
-        }
-
-        return (((a.Offset * b.Ny) - (a.Ny * b.Offset)) / determinant, ((a.Nx * b.Offset) - (a.Offset * b.Nx)) / determinant);
+        return new EdgeLine(normal.X, normal.Y, offset);
     }
 
     private static (double X, double Y) Rotate((double X, double Y) v, double angle) =>
         ((v.X * Math.Cos(angle)) - (v.Y * Math.Sin(angle)), (v.X * Math.Sin(angle)) + (v.Y * Math.Cos(angle)));
-
-    /// <summary>The line n·p = offset, n a unit normal.</summary>
-    private readonly record struct Line(double Nx, double Ny, double Offset)
-    {
-        public double Distance((double X, double Y) p) => (Nx * p.X) + (Ny * p.Y) - Offset;
-
-        /// <summary>Total least squares; the normal's sign follows <paramref name="outward"/>.</summary>
-        public static Line? Fit(List<(double X, double Y)> points, (double X, double Y) outward)
-        {
-            if (points.Count < 2)
-            {
-                return null;
-            }
-
-            double mx = points.Average(p => p.X), my = points.Average(p => p.Y), sxx = 0, syy = 0, sxy = 0;
-            foreach (var (x, y) in points)
-            {
-                sxx += (x - mx) * (x - mx);
-                syy += (y - my) * (y - my);
-                sxy += (x - mx) * (y - my);
-            }
-
-            // The line's direction is the covariance's major axis; its normal the minor one.
-            var direction = 0.5 * Math.Atan2(2 * sxy, sxx - syy);
-            double nx = -Math.Sin(direction), ny = Math.Cos(direction);
-            if ((nx * outward.X) + (ny * outward.Y) < 0)
-            {
-                (nx, ny) = (-nx, -ny);
-            }
-
-            // Edge pixels are the paper's last row; the edge itself lies half a pixel further out.
-            return new Line(nx, ny, (nx * mx) + (ny * my) + 0.5);
-        }
-    }
 }
 
 /// <summary>
