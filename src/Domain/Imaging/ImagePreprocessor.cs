@@ -73,6 +73,13 @@ public static class ImagePreprocessor
             InvertInPlace(work);
         }
 
+        // A tilted sheet on a table is made upright first, so every later step sees a level sheet; a picture without
+        // a convincing sheet-on-a-table outline (a scan, a digital drawing) comes back as it is.
+        if (options.AutoCrop && !darkBackground)
+        {
+            work = SheetStraightener.Apply(work);
+        }
+
         var background = options.Flatten || options.AutoCrop ? PaperBackground.Estimate(work) : null;
 
         // A dark border only means "table" around a bright sheet; on a dark-background picture it is the picture.

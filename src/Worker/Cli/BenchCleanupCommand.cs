@@ -4,11 +4,15 @@ namespace GanService.Worker.Cli;
 
 /// <summary>
 /// <c>bench-cleanup</c>: how well and how fast <see cref="ImagePreprocessor"/> cleans phone photos of drawings,
-/// measured on the shared symbola176 sets (photos pixel-aligned with their clean originals).
+/// measured on the shared symbola176 and things200 sets (photos, tilted on a table or flat, with their clean originals).
 /// </summary>
 internal sealed class BenchCleanupCommand : ICommand
 {
     private const int TimedBatch = 200;
+
+    /// <summary>Tilted photos on a table, then the pixel-aligned flat ones, each with its clean originals.</summary>
+    private const string DefaultPairs =
+        "things200-phone:things200,symbola176-phone:symbola176,things200-phone-flat:things200,symbola176-phone-flat:symbola176";
 
     /// <summary>Width of the outer frame whose brightness tells whether the table border is gone.</summary>
     private const int FrameWidth = 3;
@@ -22,6 +26,7 @@ internal sealed class BenchCleanupCommand : ICommand
         OptionSpec.Value("photos", "DIR", "photos pixel-aligned with --clean (default ../shared/datasets/symbola176-phone-flat)"),
         OptionSpec.Value("clean", "DIR", "clean originals, same stems (default ../shared/datasets/symbola176)"),
         OptionSpec.Value("table-photos", "DIR", "photos with a table around the sheet (default ../shared/datasets/symbola176-phone)"),
+        OptionSpec.Value("pairs", "LIST", $"PHOTOS:CLEAN folder pairs, both cleaned with the defaults and compared, comma-separated (default {DefaultPairs}, under ../shared/datasets)"),
         OptionSpec.Value("resolution", "N", "output side in pixels (default 64)"),
         OptionSpec.Value("repeat", "N", "timing runs; the median is reported (default 7)"),
     ];
@@ -69,6 +74,17 @@ internal sealed class BenchCleanupCommand : ICommand
         output.WriteLine($"  unprocessed             mean {framesBefore.Average():0.0}  darkest {framesBefore.Min():0.0}");
         output.WriteLine($"  cleaned                 mean {framesAfter.Average():0.0}  darkest {framesAfter.Min():0.0}");
 
+        // Photos (tilted on a table, or flat) against their clean originals, both with the default clean-up: auto-crop frames
+        // both on their drawing, so what is left is how well the sheet was found and straightened.
+        var pairsSsim = new List<object>();
+        foreach (var (photoDirectory, cleanSetDirectory) in Pairs(arguments))
+        {
+            var (mean, worst, count) = DefaultsSsim(photoDirectory, cleanSetDirectory, resolution);
+            output.WriteLine($"SSIM at {resolution}x{resolution}, defaults on both, {count} photos from {photoDirectory} vs {cleanSetDirectory}");
+            output.WriteLine($"  cleaned                 mean {mean:0.0000}  worst {worst:0.0000}");
+            pairsSsim.Add(new { photos = photoDirectory, clean = cleanSetDirectory, count, ssimMean = Math.Round(mean, 4), ssimWorst = Math.Round(worst, 4) });
+        }
+
         // Speed: a batch of phone photos (cycled up to 200) with the default clean-up.
         var batchBytes = Enumerable.Range(0, TimedBatch).Select(i => tableBytes[i % tableBytes.Count]).ToList();
         var batch = batchBytes.ConvertAll(bytes => PixelImage.Decode(bytes, 1));
@@ -94,12 +110,52 @@ internal sealed class BenchCleanupCommand : ICommand
             borderBefore = Math.Round(framesBefore.Average(), 1),
             borderAfter = Math.Round(framesAfter.Average(), 1),
             borderAfterDarkest = Math.Round(framesAfter.Min(), 1),
+            pairs = pairsSsim,
             batch = TimedBatch,
             prepareMs = Math.Round(prepareMs, 1),
             decodeAndPrepareMs = Math.Round(decodeAndPrepareMs, 1),
             cores = Environment.ProcessorCount,
         });
         return 0;
+    }
+
+    private static IEnumerable<(string Photos, string Clean)> Pairs(CommandArguments arguments)
+    {
+        var list = arguments.Text("pairs") ?? DefaultPairs;
+        foreach (var pair in list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var parts = pair.Split(':');
+            if (parts.Length != 2)
+            {
+                throw new UsageException($"--pairs: '{pair}' is not PHOTOS:CLEAN");
+            }
+
+            yield return (Resolve(parts[0]), Resolve(parts[1]));
+        }
+
+        static string Resolve(string folder) =>
+            Directory.Exists(folder) ? folder : RepositoryPaths.SharedDataset(folder) is { } shared && Directory.Exists(shared)
+                ? shared
+                : throw new UsageException($"--pairs: no folder '{folder}' (nor under ../shared/datasets)");
+    }
+
+    /// <summary>Mean and worst SSIM of each photo against its clean original, both prepared with the defaults.</summary>
+    private static (double Mean, double Worst, int Count) DefaultsSsim(string photoDirectory, string cleanDirectory, int resolution)
+    {
+        var cleanByStem = ImageFolder.ByStem(cleanDirectory);
+        var pairs = ImageFolder.List(photoDirectory)
+            .Where(path => cleanByStem.ContainsKey(Path.GetFileNameWithoutExtension(path)))
+            .Select(path => (Photo: Load(path), Clean: Load(cleanByStem[Path.GetFileNameWithoutExtension(path)])))
+            .ToList();
+        if (pairs.Count == 0)
+        {
+            throw new UsageException($"no photo in '{photoDirectory}' has a clean original with the same stem in '{cleanDirectory}'");
+        }
+
+        var references = ImagePreprocessor.PrepareAll(pairs.ConvertAll(p => p.Clean), resolution, PreprocessOptions.Default);
+        var cleaned = ImagePreprocessor.PrepareAll(pairs.ConvertAll(p => p.Photo), resolution, PreprocessOptions.Default);
+        var ssim = Enumerable.Range(0, pairs.Count).Select(i => Ssim.Mean(cleaned[i], references[i])).ToList();
+        return (ssim.Average(), ssim.Min(), pairs.Count);
     }
 
     private static PixelImage Load(string path) => PixelImage.Decode(File.ReadAllBytes(path), channels: 1);

@@ -94,4 +94,37 @@ internal sealed class Histogram
 
         return best;
     }
+
+    /// <summary>Otsu's threshold: the split of the histogram with the largest between-class variance.</summary>
+    public int OtsuThreshold()
+    {
+        double total = Total, sum = 0;
+        for (var v = 0; v < 256; v++)
+        {
+            sum += v * (double)counts[v];
+        }
+
+        double below = 0, sumBelow = 0, best = -1;
+        var threshold = 128;
+        for (var v = 0; v < 256; v++)
+        {
+            below += counts[v];
+            sumBelow += v * (double)counts[v];
+            var above = total - below;
+            if (below == 0 || above == 0)
+            {
+                continue;
+            }
+
+            var difference = (sumBelow / below) - ((sum - sumBelow) / above);
+            var variance = below * above * difference * difference;
+            if (variance > best)
+            {
+                best = variance;
+                threshold = v;
+            }
+        }
+
+        return threshold;
+    }
 }
