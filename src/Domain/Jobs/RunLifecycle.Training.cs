@@ -12,7 +12,7 @@ public sealed partial class RunLifecycle
     /// queued and due, or running under a lapsed lease (its worker died), by compare-and-swap on the attempt, the
     /// fencing token. When nothing is claimable but the turn's own run is held under a live lease, the lease is waited
     /// out, since its holder may have just died; a lease still live after one and a half lengths is being renewed, so
-    /// another worker trains it and this duplicate turn ends.
+    /// another worker trains it and this duplicate turn ends. A turn whose own run is paused waits until the run is due.
     /// </summary>
     internal async Task<RunClaim?> ClaimAsync(Guid runId, string worker, TimeSpan lease, CancellationToken cancellationToken)
     {
@@ -42,7 +42,15 @@ public sealed partial class RunLifecycle
                     return new RunClaim(candidate.RunId, attempt, await db.Runs.AsNoTracking().FirstAsync(r => r.Id == candidate.RunId, cancellationToken));
             }
 
-            var own = await db.Runs.AsNoTracking().Where(r => r.Id == runId).Select(r => new { r.Status, r.LeaseExpiresAt }).FirstOrDefaultAsync(cancellationToken);
+            var own = await db.Runs.AsNoTracking().Where(r => r.Id == runId).Select(r => new { r.Status, r.LeaseExpiresAt, r.QueuedAt }).FirstOrDefaultAsync(cancellationToken);
+            // A paused run's scheduled turn may come a little early (Hangfire.PostgreSql keeps schedules in whole
+            // seconds): it waits the moment out rather than end and leave the run without a turn. A duplicate turn,
+            // long before the run is due, ends: it would hold a trainer that others may need.
+            if (own is { Status: RunStatus.Queued, QueuedAt: { } due } && due > now && due - now <= TimeSpan.FromSeconds(3))
+            {
+                await Task.Delay(due - now + TimeSpan.FromMilliseconds(50), time, cancellationToken);
+                continue;
+            }
             if (own is null || !own.Status.IsActive() || own.LeaseExpiresAt is not { } until || until <= now
                 || time.GetUtcNow() - waitedSince > 1.5 * lease)
                 return null;
@@ -91,7 +99,7 @@ public sealed partial class RunLifecycle
                 .SetProperty(r => r.WaitingSince, r => r.WaitingSince ?? now)
                 .SetProperty(r => r.UpdatedAt, now), cancellationToken);
         if (updated == 1)
-            await RecordJobAsync(claim.RunId, jobs.Schedule<TrainingJob>(WorkerSettings.TrainingQueue, job => job.RunAsync(claim.RunId, CancellationToken.None), pause), cancellationToken);
+            await RecordJobAsync(claim.RunId, jobs.Schedule<TrainingJob>(job => job.RunAsync(claim.RunId, CancellationToken.None), pause), cancellationToken);
         return updated == 1;
     }
 

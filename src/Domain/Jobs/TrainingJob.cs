@@ -42,6 +42,9 @@ public sealed partial class TrainingJob(
     // The database lease decides what runs, not Hangfire's retries: a failed attempt marks the run failed itself.
     [AutomaticRetry(Attempts = 0, OnAttemptsExceeded = AttemptsExceededAction.Delete)]
     [JobDisplayName("trainer turn (queued for run {0})")]
+    // The queue is named here too: a scheduled turn (a paused run's) is enqueued by Hangfire later, and only this
+    // filter puts it on the training queue on every storage (Hangfire.PostgreSql ignores a scheduled job's own queue).
+    [Queue(WorkerSettings.TrainingQueue)]
     public async Task RunAsync(Guid runId, CancellationToken cancellationToken)
     {
         var claim = await Retry.RunAsync("claiming the run", () => ClaimAsync(runId, cancellationToken), cancellationToken);
