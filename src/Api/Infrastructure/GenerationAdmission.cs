@@ -52,18 +52,9 @@ public sealed class GenerationAdmission(RateLimits limits) : IRateLimiterPolicy<
     {
         var context = rejected.HttpContext;
         var seconds = RetryAfterSeconds;
-        context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
-        context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
-        await context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = context,
-            ProblemDetails =
-            {
-                Status = StatusCodes.Status429TooManyRequests, Title = "Generation is busy",
-                Detail = $"Generation is busy: {limits.GenerationConcurrency} image requests are being served and {limits.GenerationQueue} wait, " +
-                         $"which is all this server takes at once; try again in {seconds} s.",
-            },
-        });
+        await RateLimitExtensions.WriteTooManyAsync(context, seconds, "Generation is busy",
+            $"Generation is busy: {limits.GenerationConcurrency} image requests are being served and {limits.GenerationQueue} wait, " +
+            $"which is all this server takes at once; try again in {seconds} s.");
     };
 
     private ConcurrencyLimiter Create()

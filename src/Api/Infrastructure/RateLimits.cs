@@ -68,17 +68,20 @@ public static class RateLimitExtensions
             var context = rejected.HttpContext;
             var wait = rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) ? retryAfter : TimeSpan.FromSeconds(1);
             var seconds = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds));
-            context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
-            context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
-            await context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
-            {
-                HttpContext = context,
-                ProblemDetails =
-                {
-                    Status = StatusCodes.Status429TooManyRequests, Title = "Too many requests",
-                    Detail = $"This key sent more than {limits.Burst} requests at once or {limits.PermitsPerSecond:0.#} a second for a while; try again in {seconds} s.",
-                },
-            });
+            await WriteTooManyAsync(context, seconds, "Too many requests",
+                $"This key sent more than {limits.Burst} requests at once or {limits.PermitsPerSecond:0.#} a second for a while; try again in {seconds} s.");
         };
+    }
+
+    /// <summary>The one 429 of the limiters: ProblemDetails with Retry-After in whole seconds.</summary>
+    internal static Task WriteTooManyAsync(HttpContext context, int seconds, string title, string detail)
+    {
+        context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
+        context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+        return context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = context,
+            ProblemDetails = { Status = StatusCodes.Status429TooManyRequests, Title = title, Detail = detail },
+        }).AsTask();
     }
 }
