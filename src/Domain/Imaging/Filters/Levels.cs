@@ -10,10 +10,12 @@ internal static class Levels
     private const float InkNoiseWidths = 4f;
 
     /// <summary>
-    /// The black point is this percentile of the ink pixels: dark enough that the cores of pencil strokes
-    /// turn solid black as in a clean drawing, light enough that their soft edges keep some grey.
+    /// The black point is this percentile of the ink pixels: the ink's own darkest, so the outlines become black.
+    /// It was the darkest fifth, tuned on line art, where nearly all ink is stroke; in a drawing with grey fills the
+    /// fifth lies inside the fills and turned them solid black (things200, tuning half: mean SSIM 0.928 → 0.949
+    /// with this change alone, line art 0.997 → 0.994).
     /// </summary>
-    private const double BlackPointPercentile = 0.2;
+    private const double BlackPointPercentile = 0.01;
 
     /// <summary>A value → value table to apply to every channel.</summary>
     public static byte[] Curve(Histogram luminance)
