@@ -52,9 +52,12 @@ public sealed class TransientFaultsTests
     [Fact]
     public async Task Retry_tries_a_transient_fault_again_and_gives_up_after_its_time()
     {
-        var retry = new TransientRetry(new FaultSettings { RetrySeconds = 2 }, TimeProvider.System, NullLogger.Instance);
+        // A generous budget for the flaky case: its two waits (0.5 s, 1 s) must fit even on a busy CI machine.
+        var patient = new TransientRetry(new FaultSettings { RetrySeconds = 30 }, TimeProvider.System, NullLogger.Instance);
         var tries = 0;
-        Assert.Equal(3, await retry.RunAsync("flaky", () => ++tries < 3 ? throw new HttpRequestException("down") : Task.FromResult(tries)));
+        Assert.Equal(3, await patient.RunAsync("flaky", () => ++tries < 3 ? throw new HttpRequestException("down") : Task.FromResult(tries)));
+
+        var retry = new TransientRetry(new FaultSettings { RetrySeconds = 2 }, TimeProvider.System, NullLogger.Instance);
 
         tries = 0;
         await Assert.ThrowsAsync<HttpRequestException>(() => retry.RunAsync("down", () => { tries++; throw new HttpRequestException("down"); }));
