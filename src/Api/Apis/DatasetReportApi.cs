@@ -54,14 +54,9 @@ public static class DatasetReportApi
     {
         var sources = await SourcesAsync(db, blobs, caller.UserId(), id, cancellationToken);
         if (sources is null) return Problems.NotFound("dataset");
-        var report = DatasetReport.Build(sources, PreprocessOptions.Default);
-        var pictures = sources.ToDictionary(s => s.Id, s => s.Picture);
-        var entries = report.ByConfidence.Select(image => new ComparisonEntry(
-            ImagePreprocessor.Prepare(pictures[image.Id], 128, PreprocessOptions.Default).EncodePng(),
-            image.FileName,
-            $"confidence {image.Confidence:0.00}" + (image.Concerns.Count == 0 ? "" : " · " + string.Join(" · ", image.Concerns)))).ToList();
-        if (entries.Count == 0) return Problems.NotFound("usable image in this dataset");
-        return TypedResults.File(ComparisonSheet.Render(entries), "image/png");
+        var sheet = DatasetReport.RenderSheet(sources, PreprocessOptions.Default);
+        if (sheet is null) return Problems.NotFound("usable image in this dataset");
+        return TypedResults.File(sheet, "image/png");
     }
 
     public static async Task<Results<Ok<ExcludedDuplicatesResponse>, ProblemHttpResult>> ExcludeDuplicatesAsync(

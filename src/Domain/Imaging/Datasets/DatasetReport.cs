@@ -24,11 +24,28 @@ public static class DatasetReport
     /// <summary>A resolution keeps the drawings' detail when, brought back up to 256, they keep this SSIM on average.</summary>
     private const double DetailKept = 0.90;
 
-    public static DatasetReportResult Build(IReadOnlyList<ReportSource> sources, PreprocessOptions options)
+    public static DatasetReportResult Build(IReadOnlyList<ReportSource> sources, PreprocessOptions options) =>
+        Build(sources, options, out _);
+
+    /// <summary>
+    /// The report as a PNG sheet: each usable image as the report cleaned it, worst clean-up first, with its confidence
+    /// and concerns. Null when no image is usable.
+    /// </summary>
+    public static byte[]? RenderSheet(IReadOnlyList<ReportSource> sources, PreprocessOptions options)
+    {
+        var report = Build(sources, options, out var cleaned);
+        if (report.ByConfidence.Count == 0) return null;
+        return ComparisonSheet.Render([.. report.ByConfidence.Select(image => new ComparisonEntry(
+            cleaned[image.Id].EncodePng(), image.FileName,
+            $"confidence {image.Confidence:0.00}" + (image.Concerns.Count == 0 ? "" : " · " + string.Join(" · ", image.Concerns))))]);
+    }
+
+    private static DatasetReportResult Build(IReadOnlyList<ReportSource> sources, PreprocessOptions options, out Dictionary<Guid, PixelImage> cleanedById)
     {
         ArgumentNullException.ThrowIfNull(sources);
         var used = sources.Where(s => !s.Excluded).ToList();
         var cleaned = ImagePreprocessor.PrepareAll([.. used.Select(s => s.Picture)], 256, options);
+        cleanedById = used.Select((s, i) => (s.Id, Image: cleaned[i])).ToDictionary(p => p.Id, p => p.Image);
         var hashes = cleaned.Select(PerceptualHash.Of).ToArray();
         var small = cleaned.Select(c => Luminance.Plane(Filters.Resampler.Resize(c, 32, 32))).ToArray();
         var nearest = NearestDistances(small);
