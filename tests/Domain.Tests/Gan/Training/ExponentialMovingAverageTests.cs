@@ -38,7 +38,8 @@ public class ExponentialMovingAverageTests
                 var now = p.data<double>().ToArray();
                 expected[name] = expected[name].Zip(now, (e, v) => 0.9 * e + (1 - 0.9) * v).ToArray();
                 var got = Params(shadow)[name].data<double>().ToArray();
-                for (var i = 0; i < got.Length; i++) Assert.Equal(expected[name][i], got[i], 14);
+                // An absolute tolerance: rounding both to 14 places can put two values 1e-16 apart on either side of a boundary (CI, 2026-12-03).
+                for (var i = 0; i < got.Length; i++) Assert.Equal(expected[name][i], got[i], 1e-14);
             }
             var srcBuffers = source.named_buffers().ToDictionary(b => b.name, b => b.buffer);
             foreach (var (name, buffer) in shadow.named_buffers())
