@@ -46,7 +46,7 @@ public static class DatasetReportApi
     {
         var sources = await SourcesAsync(db, blobs, caller.UserId(), id, cancellationToken);
         if (sources is null) return Problems.NotFound("dataset");
-        return TypedResults.Ok(DatasetReport.Build(sources, PreprocessOptions.Default));
+        return TypedResults.Ok(DatasetReport.Build(sources, PerceptualHash.ComparableCleanUp));
     }
 
     public static async Task<Results<FileContentHttpResult, ProblemHttpResult>> GetReportSheetAsync(
@@ -54,7 +54,7 @@ public static class DatasetReportApi
     {
         var sources = await SourcesAsync(db, blobs, caller.UserId(), id, cancellationToken);
         if (sources is null) return Problems.NotFound("dataset");
-        var sheet = DatasetReport.RenderSheet(sources, PreprocessOptions.Default);
+        var sheet = DatasetReport.RenderSheet(sources, PerceptualHash.ComparableCleanUp);
         if (sheet is null) return Problems.NotFound("usable image in this dataset");
         return TypedResults.File(sheet, "image/png");
     }

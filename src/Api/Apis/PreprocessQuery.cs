@@ -12,6 +12,7 @@ public sealed record PreprocessQuery(
     [property: FromQuery(Name = "autoLevels")] string? AutoLevels,
     [property: FromQuery(Name = "denoise")] string? Denoise,
     [property: FromQuery(Name = "autoCrop")] string? AutoCrop,
+    [property: FromQuery(Name = "cropToDrawing")] string? CropToDrawing,
     [property: FromQuery(Name = "fit")] string? Fit,
     [property: FromQuery(Name = "invert")] string? Invert)
 {
@@ -28,6 +29,7 @@ public sealed record PreprocessQuery(
             AutoLevels = ParseBool("autoLevels", AutoLevels, defaults.AutoLevels, errors),
             Denoise = ParseInt("denoise", Denoise, defaults.Denoise, 0, 3, errors),
             AutoCrop = ParseBool("autoCrop", AutoCrop, defaults.AutoCrop, errors),
+            CropToDrawing = ParseBool("cropToDrawing", CropToDrawing, defaults.CropToDrawing, errors),
             Fit = ParseFit(Fit, defaults.Fit, errors),
             Invert = ParseBool("invert", Invert, defaults.Invert, errors),
         };

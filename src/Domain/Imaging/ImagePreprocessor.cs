@@ -75,9 +75,12 @@ public static class ImagePreprocessor
 
         // A tilted sheet on a table is made upright first, so every later step sees a level sheet; a picture without
         // a convincing sheet-on-a-table outline (a scan, a digital drawing) comes back as it is.
+        var straightened = false;
         if (options.AutoCrop && !darkBackground)
         {
-            work = SheetStraightener.Apply(work);
+            var upright = SheetStraightener.Apply(work);
+            straightened = !ReferenceEquals(upright, work);
+            work = upright;
         }
 
         var background = options.Flatten || options.AutoCrop ? PaperBackground.Estimate(work) : null;
@@ -104,7 +107,8 @@ public static class ImagePreprocessor
             Paint(work, tablePixels, paper);
         }
 
-        var region = options.AutoCrop ? DrawingRegion(work, tablePixels) ?? PixelRect.Of(work) : PixelRect.Of(work);
+        var keepFrame = tablePixels is null && !straightened && !options.CropToDrawing;
+        var region = options.AutoCrop ? Framing.Choose(work, tablePixels, keepFrame) : PixelRect.Of(work);
 
         if (darkBackground)
         {
@@ -154,15 +158,6 @@ public static class ImagePreprocessor
     {
         var values = background.BackgroundLuminance.Values.Order().ToArray();
         return values[(int)(0.95 * (values.Length - 1))];
-    }
-
-    /// <summary>The crop around the strokes: ink is anything well below the paper level of the cleaned image.</summary>
-    private static PixelRect? DrawingRegion(PixelImage image, bool[]? ignore)
-    {
-        var luminance = Luminance.Plane(image);
-        var paper = PaperStatistics.Measure(Histogram.Of(luminance, ignore));
-        var inkBelow = (byte)Math.Clamp(Math.Min(paper.Level - (4 * paper.Noise), 0.75f * paper.Level), 0, 255);
-        return InkBounds.Find(luminance, image.Width, image.Height, inkBelow, ignore);
     }
 
     /// <summary>Per-channel median of the outermost pixels: the colour the picture's surroundings have.</summary>

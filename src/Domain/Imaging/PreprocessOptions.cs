@@ -22,8 +22,14 @@ public sealed record PreprocessOptions
     /// </summary>
     public int Denoise { get; init; } = 1;
 
-    /// <summary>Crop to the drawing plus a margin; the dark table around a photographed sheet is dropped.</summary>
+    /// <summary>
+    /// Crop to the drawing plus a margin; the dark table around a photographed sheet is dropped. A picture without a
+    /// table whose drawing already fills most of it (a scan, a hand-cropped photo) keeps its own frame.
+    /// </summary>
     public bool AutoCrop { get; init; } = true;
+
+    /// <summary>With <see cref="AutoCrop"/>: crop around the drawing even where the picture's own frame already fits it, so every image gets the same margin.</summary>
+    public bool CropToDrawing { get; init; }
 
     /// <summary>How a non-square image (or crop) becomes square.</summary>
     public FitMode Fit { get; init; } = FitMode.Pad;

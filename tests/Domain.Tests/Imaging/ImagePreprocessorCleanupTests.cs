@@ -1,4 +1,5 @@
 using GanService.Domain.Imaging;
+using GanService.Domain.Imaging.Filters;
 
 namespace GanService.Domain.Tests.Imaging;
 
@@ -77,12 +78,40 @@ public class ImagePreprocessorCleanupTests
         Assert.InRange(ink.Bottom, crop.Y, crop.Bottom - 1);
 
         var uncropped = Extent(ImagePreprocessor.Prepare(Fixtures.PhoneFlat(stem), Resolution, CleanupWithoutCrop));
-        var cropped = Extent(ImagePreprocessor.Prepare(Fixtures.PhoneFlat(stem), Resolution, PreprocessOptions.Default));
+        var cropped = Extent(ImagePreprocessor.Prepare(Fixtures.PhoneFlat(stem), Resolution, PreprocessOptions.Default with { CropToDrawing = true }));
         Assert.True(cropped >= uncropped, $"cropping to the drawing should not shrink it: {uncropped} -> {cropped} pixels");
         if (stem == "018_U1F412")
         {
             Assert.True(cropped > uncropped + 5, $"the monkey has plenty of paper around it: {uncropped} -> {cropped} pixels");
         }
+    }
+
+    [Theory]
+    [MemberData(nameof(Fixtures.Drawings), MemberType = typeof(Fixtures))]
+    public void A_flat_photo_whose_drawing_fills_it_keeps_its_frame(string stem)
+    {
+        // These drawings span 70-90% of their 200 px frame: as framed by hand, nothing to crop.
+        var photo = Fixtures.PhoneFlat(stem);
+
+        var cleaned = ImagePreprocessor.CleanUp(photo, Resolution, PreprocessOptions.Default);
+
+        Assert.Equal(new PixelRect(0, 0, photo.Width, photo.Height), cleaned.Region);
+        Assert.Equal(
+            ImagePreprocessor.Prepare(photo, Resolution, CleanupWithoutCrop).Pixels,
+            ImagePreprocessor.Prepare(photo, Resolution, PreprocessOptions.Default).Pixels);
+    }
+
+    [Fact]
+    public void A_small_drawing_on_a_large_sheet_is_still_cropped()
+    {
+        // A 40 x 30 block on a 200 x 160 white page: the crop (with its margin) is about a quarter of the page.
+        var page = Fixtures.Block(200, 160, 90, 70, 40, 30);
+
+        var region = ImagePreprocessor.CleanUp(page, Resolution, PreprocessOptions.Default).Region;
+
+        Assert.InRange(region.Width, 40, 50);
+        Assert.InRange(region.X, 82, 90);
+        Assert.InRange(region.Y, 62, 70);
     }
 
     private static int Extent(PixelImage prepared)
@@ -108,7 +137,8 @@ public class ImagePreprocessorCleanupTests
 
         var prepared = ImagePreprocessor.Prepare(dress, Resolution, PreprocessOptions.Default);
 
-        Assert.True(Measure.FrameMean(prepared) < 20, "background should stay black");
+        // The dress fills its frame, so the frame is kept: the border stays as dark as the picture's own.
+        Assert.True(Measure.FrameMean(prepared) <= Measure.FrameMean(ImagePreprocessor.Prepare(dress, Resolution, PreprocessOptions.None)) + 5, "background should stay black");
         Assert.True(Measure.Mean(prepared) > 60, "the dress should still be there, bright");
     }
 

@@ -40,9 +40,16 @@ public static class PerceptualHash
         return hash;
     }
 
-    /// <summary>The hash of a stored image (a PNG as ingest wrote it) after the clean-up training would apply.</summary>
-    public static ulong OfStored(byte[] png, PreprocessOptions? options = null) =>
-        Of(ImagePreprocessor.Prepare(PixelImage.Decode(png, 1), 64, options ?? PreprocessOptions.Default));
+    /// <summary>
+    /// The clean-up before drawings are hashed or compared: the defaults, cropped around the drawing every time, so a
+    /// drawing photographed on a table (always cropped) and the same drawing scanned (whose frame the defaults keep)
+    /// line up.
+    /// </summary>
+    public static PreprocessOptions ComparableCleanUp { get; } = PreprocessOptions.Default with { CropToDrawing = true };
+
+    /// <summary>The hash of a stored image (a PNG as ingest wrote it) after <see cref="ComparableCleanUp"/>.</summary>
+    public static ulong OfStored(byte[] png) =>
+        Of(ImagePreprocessor.Prepare(PixelImage.Decode(png, 1), 64, ComparableCleanUp));
 
     public static int Distance(ulong a, ulong b) => System.Numerics.BitOperations.PopCount(a ^ b);
 

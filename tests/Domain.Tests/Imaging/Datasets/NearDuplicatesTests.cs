@@ -9,7 +9,7 @@ public sealed class NearDuplicatesTests
 
     private static (string Name, ulong Hash) Hashed(string folder, string file) =>
         ($"{folder}/{file}", PerceptualHash.Of(ImagePreprocessor.Prepare(
-            PixelImage.Decode(File.ReadAllBytes(Path.Combine(Fixtures, folder, file)), 1), 64, PreprocessOptions.Default)));
+            PixelImage.Decode(File.ReadAllBytes(Path.Combine(Fixtures, folder, file)), 1), 64, PerceptualHash.ComparableCleanUp)));
 
     [Fact]
     public void Two_simulated_photos_of_one_drawing_group_together_and_apart_from_the_other_drawings()
