@@ -78,6 +78,7 @@ public abstract class DatasetsApiTests<TFactory>(TFactory factory) where TFactor
     [InlineData("denoise=9", "denoise")]
     [InlineData("fit=zoom", "fit")]
     [InlineData("flatten=maybe", "flatten")]
+    [InlineData("cropToDrawing=sometimes", "cropToDrawing")]
     [InlineData("count=100000", "count")]
     public async Task Bad_preview_options_get_a_400_that_names_them(string query, string field)
     {
