@@ -9,12 +9,13 @@ public static class ContactSheet
     /// <summary>
     /// Tiles laid out row by row in a near-square grid (⌈√n⌉ columns) with <paramref name="gap"/> pixels
     /// between them, encoded as PNG. Cells are as large as the largest tile; smaller tiles sit centred.
-    /// Gray tiles stay gray unless some tile is RGB.
+    /// Gray tiles stay gray unless some tile is RGB. <paramref name="columns"/> fixes the row length instead, e.g. 3
+    /// for rows of (clean | photo | cleaned) triples.
     /// </summary>
-    public static byte[] Render(IReadOnlyList<PixelImage> tiles, int gap = 2) => Compose(tiles, gap).EncodePng();
+    public static byte[] Render(IReadOnlyList<PixelImage> tiles, int gap = 2, int? columns = null) => Compose(tiles, gap, columns).EncodePng();
 
     /// <summary>The sheet before encoding.</summary>
-    internal static PixelImage Compose(IReadOnlyList<PixelImage> tiles, int gap = 2)
+    internal static PixelImage Compose(IReadOnlyList<PixelImage> tiles, int gap = 2, int? columns = null)
     {
         ArgumentNullException.ThrowIfNull(tiles);
         if (tiles.Count == 0)
@@ -24,21 +25,22 @@ public static class ContactSheet
 
         ArgumentOutOfRangeException.ThrowIfNegative(gap);
 
-        var columns = (int)Math.Ceiling(Math.Sqrt(tiles.Count));
-        var rows = (tiles.Count + columns - 1) / columns;
+        columns ??= (int)Math.Ceiling(Math.Sqrt(tiles.Count));
+        ArgumentOutOfRangeException.ThrowIfLessThan(columns.Value, 1, nameof(columns));
+        var rows = (tiles.Count + columns.Value - 1) / columns.Value;
         var cellWidth = tiles.Max(t => t.Width);
         var cellHeight = tiles.Max(t => t.Height);
         var channels = tiles.Max(t => t.Channels);
         var sheet = PixelImage.Filled(
-            (columns * cellWidth) + ((columns - 1) * gap),
+            (columns.Value * cellWidth) + ((columns.Value - 1) * gap),
             (rows * cellHeight) + ((rows - 1) * gap),
             Enumerable.Repeat(GapShade, channels).ToArray());
 
         for (var n = 0; n < tiles.Count; n++)
         {
             var tile = tiles[n];
-            var left = ((n % columns) * (cellWidth + gap)) + ((cellWidth - tile.Width) / 2);
-            var top = ((n / columns) * (cellHeight + gap)) + ((cellHeight - tile.Height) / 2);
+            var left = ((n % columns.Value) * (cellWidth + gap)) + ((cellWidth - tile.Width) / 2);
+            var top = ((n / columns.Value) * (cellHeight + gap)) + ((cellHeight - tile.Height) / 2);
             for (var y = 0; y < tile.Height; y++)
             {
                 var target = sheet.Pixels.AsSpan(((top + y) * sheet.Stride) + (left * channels), tile.Width * channels);

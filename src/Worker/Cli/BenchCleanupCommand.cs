@@ -4,7 +4,8 @@ namespace GanService.Worker.Cli;
 
 /// <summary>
 /// <c>bench-cleanup</c>: how well and how fast <see cref="ImagePreprocessor"/> cleans phone photos of drawings,
-/// measured on the shared symbola176 and things200 sets (photos, tilted on a table or flat, with their clean originals).
+/// measured on the shared symbola176 and things200 sets (photos, tilted on a table or flat, with their clean originals)
+/// and on photos of the same drawings made by our own simulator (<see cref="Domain.Imaging.Simulation.PhotoSimulator"/>).
 /// </summary>
 internal sealed class BenchCleanupCommand : ICommand
 {
@@ -13,6 +14,9 @@ internal sealed class BenchCleanupCommand : ICommand
     /// <summary>Tilted photos on a table, then the pixel-aligned flat ones, each with its clean originals.</summary>
     private const string DefaultPairs =
         "things200-phone:things200,symbola176-phone:symbola176,things200-phone-flat:things200,symbola176-phone-flat:symbola176";
+
+    /// <summary>Clean sets our own simulator makes photos of (damage wider than the shared sets').</summary>
+    private const string DefaultSimulated = "things200,symbola176";
 
     /// <summary>Width of the outer frame whose brightness tells whether the table border is gone.</summary>
     private const int FrameWidth = 3;
@@ -30,7 +34,10 @@ internal sealed class BenchCleanupCommand : ICommand
         OptionSpec.Value("resolution", "N", "output side in pixels (default 64)"),
         OptionSpec.Value("repeat", "N", "timing runs; the median is reported (default 7)"),
         OptionSpec.Value("worst", "N", "list the N worst held-out photos of each pair (default 5)"),
-        OptionSpec.Value("sheets", "DIR", "write, per pair, a contact sheet of its worst photos (clean | unprocessed | cleaned)"),
+        OptionSpec.Value("simulated", "LIST", $"clean folders to simulate photos of with our simulator, comma-separated, measured as sim-flat/NAME and sim-table/NAME (default {DefaultSimulated}, under ../shared/datasets; none to skip)"),
+        OptionSpec.Value("seed", "N", "seed of the simulated photos' damage (default 1)"),
+        OptionSpec.Value("sheets", "DIR", "write, per set, a contact sheet of its 16 worst tuning photos (clean | unprocessed | cleaned)"),
+        OptionSpec.Value("worst-sheet", "DIR", "write, per set, a contact sheet of its worst held-out photos (see --worst), one row each"),
         OptionSpec.Switch("quality-only", "skip the table-border and timing measurements"),
     ];
 
@@ -63,7 +70,7 @@ internal sealed class BenchCleanupCommand : ICommand
         output.WriteLine($"  unprocessed             mean {ssimUnprocessed.Average():0.0000}  worst {ssimUnprocessed.Min():0.0000}");
         output.WriteLine($"  cleaned (auto-crop off) mean {ssimCleaned.Average():0.0000}  worst {ssimCleaned.Min():0.0000}");
 
-        var pairsSsim = CleanupPairs.Measure(arguments, Pairs(arguments), resolution, output);
+        var pairsSsim = CleanupPairs.Measure(arguments, Pairs(arguments).Concat(SimulatedSets(arguments)), resolution, output);
         if (arguments.Switch("quality-only"))
         {
             JsonSummary.Write(output, new { resolution, photos = pairs.Count, ssimCleaned = Math.Round(ssimCleaned.Average(), 4), pairs = pairsSsim });
@@ -118,7 +125,8 @@ internal sealed class BenchCleanupCommand : ICommand
         return 0;
     }
 
-    private static IEnumerable<(string Photos, string Clean)> Pairs(CommandArguments arguments)
+    /// <summary>The --pairs folders, each loaded only when its turn to be measured comes.</summary>
+    private static IEnumerable<CleanupSet> Pairs(CommandArguments arguments)
     {
         var list = arguments.Text("pairs") ?? DefaultPairs;
         foreach (var pair in list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
@@ -129,14 +137,33 @@ internal sealed class BenchCleanupCommand : ICommand
                 throw new UsageException($"--pairs: '{pair}' is not PHOTOS:CLEAN");
             }
 
-            yield return (Resolve(parts[0]), Resolve(parts[1]));
+            yield return CleanupSet.FromFolders(Resolve(parts[0], "pairs"), Resolve(parts[1], "pairs"));
+        }
+    }
+
+    /// <summary>Our simulator's flat and table sets of each --simulated clean folder.</summary>
+    private static IEnumerable<CleanupSet> SimulatedSets(CommandArguments arguments)
+    {
+        var list = arguments.Text("simulated") ?? DefaultSimulated;
+        var seed = arguments.Integer("seed", 1, 0, int.MaxValue);
+        if (list.Trim() == "none")
+        {
+            yield break;
         }
 
-        static string Resolve(string folder) =>
-            Directory.Exists(folder) ? folder : RepositoryPaths.SharedDataset(folder) is { } shared && Directory.Exists(shared)
-                ? shared
-                : throw new UsageException($"--pairs: no folder '{folder}' (nor under ../shared/datasets)");
+        foreach (var folder in list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var (flat, onTable) = CleanupSet.Simulated(Resolve(folder, "simulated"), seed);
+            yield return flat;
+            yield return onTable;
+        }
     }
+
+    /// <summary>A folder as given, else under ../shared/datasets.</summary>
+    private static string Resolve(string folder, string option) =>
+        Directory.Exists(folder) ? folder : RepositoryPaths.SharedDataset(folder) is { } shared && Directory.Exists(shared)
+            ? shared
+            : throw new UsageException($"--{option}: no folder '{folder}' (nor under ../shared/datasets)");
 
     internal static PixelImage Load(string path) => PixelImage.Decode(File.ReadAllBytes(path), channels: 1);
 
@@ -158,127 +185,4 @@ internal sealed class BenchCleanupCommand : ICommand
 
         return (double)sum / count;
     }
-}
-
-/// <summary>
-/// The PHOTOS:CLEAN pairs of <c>bench-cleanup</c>, each split by the number its stems start with into a tuning half (odd)
-/// and a held-out half (even), so a change tuned on one half can be checked on photos it never saw.
-/// </summary>
-/// <remarks>
-/// Three comparisons per photo, each also counting the photos it makes worse than leaving them unprocessed:
-/// "vs clean" (crop off, the clean original just resized; only meaningful where photos are pixel-aligned), "vs clean,
-/// both cropped" (defaults on the photo, crop only on the original: how the original really looks, framed alike) and
-/// "defaults on both" (the original cleaned too, as the earlier figures were measured).
-/// </remarks>
-internal static class CleanupPairs
-{
-    private static readonly PreprocessOptions CropOff = PreprocessOptions.Default with { AutoCrop = false };
-    private static readonly PreprocessOptions CropOnly = PreprocessOptions.None with { AutoCrop = true };
-
-    public static List<object> Measure(CommandArguments arguments, IEnumerable<(string Photos, string Clean)> folders, int resolution, TextWriter output)
-    {
-        var worstCount = arguments.Integer("worst", 5, 0, 200);
-        var sheets = arguments.Text("sheets");
-        var summaries = new List<object>();
-        foreach (var (photoDirectory, cleanDirectory) in folders)
-        {
-            var cleanByStem = ImageFolder.ByStem(cleanDirectory);
-            var stems = ImageFolder.List(photoDirectory).Where(p => cleanByStem.ContainsKey(Path.GetFileNameWithoutExtension(p))).ToList();
-            if (stems.Count == 0)
-            {
-                throw new UsageException($"no photo in '{photoDirectory}' has a clean original with the same stem in '{cleanDirectory}'");
-            }
-
-            var photos = stems.ConvertAll(BenchCleanupCommand.Load);
-            var cleans = stems.ConvertAll(p => BenchCleanupCommand.Load(cleanByStem[Path.GetFileNameWithoutExtension(p)]));
-            var names = stems.ConvertAll(p => Path.GetFileNameWithoutExtension(p));
-            var tuning = names.ConvertAll(IsTuning);
-
-            Comparison Compare(PreprocessOptions photoOptions, PreprocessOptions cleanOptions, PreprocessOptions baseline)
-            {
-                var reference = ImagePreprocessor.PrepareAll(cleans, resolution, cleanOptions);
-                var cleaned = ImagePreprocessor.PrepareAll(photos, resolution, photoOptions);
-                var raw = ImagePreprocessor.PrepareAll(photos, resolution, baseline);
-                var rawReference = ImagePreprocessor.PrepareAll(cleans, resolution, baseline);
-                return new Comparison(
-                    Enumerable.Range(0, photos.Count).Select(i => Ssim.Mean(cleaned[i], reference[i])).ToArray(),
-                    Enumerable.Range(0, photos.Count).Select(i => Ssim.Mean(raw[i], rawReference[i])).ToArray(),
-                    reference,
-                    raw,
-                    cleaned);
-            }
-
-            var comparisons = new (string Label, Comparison Result)[]
-            {
-                ("vs clean", Compare(CropOff, PreprocessOptions.None, PreprocessOptions.None)),
-                ("vs clean, both cropped", Compare(PreprocessOptions.Default, CropOnly, CropOnly)),
-                ("defaults on both", Compare(PreprocessOptions.Default, PreprocessOptions.Default, CropOnly)),
-            };
-
-            output.WriteLine($"SSIM at {resolution}x{resolution}, {photos.Count} photos from {photoDirectory} vs {cleanDirectory} (tuning = odd stems, held-out = even)");
-            var halves = new List<object>();
-            foreach (var (label, result) in comparisons)
-            {
-                foreach (var (half, keep) in new (string, Func<int, bool>)[] { ("all", _ => true), ("tuning", i => tuning[i]), ("held-out", i => !tuning[i]) })
-                {
-                    var chosen = Enumerable.Range(0, photos.Count).Where(keep).ToList();
-                    if (chosen.Count == 0)
-                    {
-                        continue;
-                    }
-
-                    double mean = chosen.Average(i => result.Cleaned[i]), worst = chosen.Min(i => result.Cleaned[i]);
-                    var rawMean = chosen.Average(i => result.Unprocessed[i]);
-                    var worse = chosen.Count(i => result.Cleaned[i] < result.Unprocessed[i]);
-                    output.WriteLine($"  {label,-23} {half,-8} ({chosen.Count,3})  mean {mean:0.0000}  worst {worst:0.0000}  worse than unprocessed {worse,3}  (unprocessed mean {rawMean:0.0000})");
-                    halves.Add(new { comparison = label, half, count = chosen.Count, ssimMean = Math.Round(mean, 4), ssimWorst = Math.Round(worst, 4), worseThanUnprocessed = worse, unprocessedMean = Math.Round(rawMean, 4) });
-                }
-            }
-
-            var primary = comparisons[0].Result;
-            var worstHeldOut = Enumerable.Range(0, photos.Count).Where(i => !tuning[i]).OrderBy(i => primary.Cleaned[i]).Take(worstCount).ToList();
-            foreach (var i in worstHeldOut)
-            {
-                output.WriteLine($"    worst held-out (vs clean): {names[i]}  {primary.Cleaned[i]:0.0000} (unprocessed {primary.Unprocessed[i]:0.0000})");
-            }
-
-            if (sheets is not null)
-            {
-                // Only the tuning half is shown, so what is looked at while tuning stays apart from what is judged.
-                Directory.CreateDirectory(sheets);
-                foreach (var (label, result) in comparisons)
-                {
-                    var worst = Enumerable.Range(0, photos.Count).Where(i => tuning[i]).OrderBy(i => result.Cleaned[i]).Take(16).ToList();
-                    var tiles = worst.SelectMany(i => new[] { result.Reference[i], result.Raw[i], result.Prepared[i] }).ToList();
-                    var file = Path.Combine(sheets, $"{Path.GetFileName(photoDirectory)}-{label.Replace(",", "").Replace(' ', '-')}.png");
-                    File.WriteAllBytes(file, ContactSheet.Render(tiles));
-                    output.WriteLine($"    {label}: 16 worst tuning photos (clean | unprocessed | cleaned) in {file}: {string.Join(", ", worst.Select(i => $"{names[i]} {result.Cleaned[i]:0.000}"))}");
-                }
-            }
-
-            summaries.Add(new { photos = photoDirectory, clean = cleanDirectory, count = photos.Count, halves });
-        }
-
-        return summaries;
-    }
-
-    /// <summary>Odd leading number (e.g. "001_…") → tuning half; stems without one go by a fixed hash of the name.</summary>
-    private static bool IsTuning(string stem)
-    {
-        var digits = new string(stem.TakeWhile(char.IsAsciiDigit).ToArray());
-        if (digits.Length > 0 && int.TryParse(digits, out var number))
-        {
-            return number % 2 == 1;
-        }
-
-        var hash = 0u;
-        foreach (var ch in stem)
-        {
-            hash = (hash * 31) + ch;
-        }
-
-        return hash % 2 == 1;
-    }
-
-    private sealed record Comparison(double[] Cleaned, double[] Unprocessed, PixelImage[] Reference, PixelImage[] Raw, PixelImage[] Prepared);
 }

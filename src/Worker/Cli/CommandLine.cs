@@ -10,6 +10,7 @@ internal static class CommandLine
     [
         new PrepareCommand(),
         new BenchCleanupCommand(),
+        new SimulatePhotosCommand(),
         new TrainCommand(),
         new GenerateCommand(),
         new BenchCommand(),
