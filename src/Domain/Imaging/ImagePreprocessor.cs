@@ -67,23 +67,26 @@ public static class ImagePreprocessor
     internal static CleanedImage CleanUp(PixelImage source, int resolution, PreprocessOptions options)
     {
         var work = WorkingCopy(source, resolution);
-        var darkBackground = HasDarkBackground(Histogram.Of(Luminance.Plane(work)));
+
+        // A tilted sheet on a table is made upright first, so every later step sees a level sheet; a picture without
+        // a convincing sheet-on-a-table outline (a scan, a digital drawing) comes back as it is. A sheet found at all
+        // also settles the polarity: a table may fill most of the photo without making it a white-on-black picture.
+        var straightened = false;
+        var sheetFound = false;
+        if (options.AutoCrop)
+        {
+            var upright = SheetStraightener.Apply(work, out sheetFound);
+            straightened = !ReferenceEquals(upright, work);
+            work = upright;
+        }
+
+        var darkBackground = !sheetFound && HasDarkBackground(Luminance.Plane(work), work.Width, work.Height);
         if (darkBackground)
         {
             InvertInPlace(work);
         }
 
-        // A tilted sheet on a table is made upright first, so every later step sees a level sheet; a picture without
-        // a convincing sheet-on-a-table outline (a scan, a digital drawing) comes back as it is.
-        var straightened = false;
-        if (options.AutoCrop && !darkBackground)
-        {
-            var upright = SheetStraightener.Apply(work);
-            straightened = !ReferenceEquals(upright, work);
-            work = upright;
-        }
-
-        var background = options.Flatten || options.AutoCrop ? PaperBackground.Estimate(work) : null;
+        var background = options.Flatten || options.AutoCrop ? PaperBackground.Estimate(work, castShadows: !sheetFound) : null;
 
         // A dark border only means "table" around a bright sheet; on a dark-background picture it is the picture.
         var table = options.AutoCrop && !darkBackground ? TableMask.Find(work, background!) : null;
@@ -138,20 +141,38 @@ public static class ImagePreprocessor
     /// <summary>
     /// True when the picture's background is dark. A digital image has a perfectly flat background: one exact
     /// value covering a quarter of it settles the question, even when the subject covers more than the background
-    /// does (a dress filling a Fashion-MNIST frame). A photo never has that (grain, JPEG); there the question is
-    /// whether most of the picture is dark: the median nearer the dark end of the range than the bright end.
-    /// Drawings on paper are mostly paper, so their median is paper-bright even in shadow or beside a table.
+    /// does (a dress filling a Fashion-MNIST frame). A photo never has that (grain, JPEG); there the picture as a whole,
+    /// its outer frame and its middle must all be dark: each nearer the dark end of the range than the bright end.
+    /// Paper in a photo is lit unevenly, a hand's shadow or a table may darken the frame or most of the picture, but
+    /// not all three: the middle of a photographed sheet is paper.
     /// </summary>
-    private static bool HasDarkBackground(Histogram luminance)
+    private static bool HasDarkBackground(byte[] luminance, int width, int height)
     {
-        var mostCommon = luminance.MostCommon();
-        if (luminance[mostCommon] * 4 >= luminance.Total)
+        var whole = Histogram.Of(luminance);
+        var mostCommon = whole.MostCommon();
+        if (whole[mostCommon] * 4 >= whole.Total)
         {
             return mostCommon < 128;
         }
 
-        int dark = luminance.Percentile(0.05), median = luminance.Percentile(0.5), bright = luminance.Percentile(0.95);
-        return median - dark < bright - median;
+        int dark = whole.Percentile(0.05), bright = whole.Percentile(0.95);
+        bool Dark(int median) => median - dark < bright - median;
+        var frame = new bool[luminance.Length];
+        var middle = new bool[luminance.Length];
+        int frameWidth = Math.Max(1, Math.Min(width, height) / 20);
+        for (var y = 0; y < height; y++)
+        {
+            for (var x = 0; x < width; x++)
+            {
+                var i = (y * width) + x;
+                frame[i] = x >= frameWidth && y >= frameWidth && x < width - frameWidth && y < height - frameWidth; // skip = inside
+                middle[i] = x < width / 4 || y < height / 4 || x >= width * 3 / 4 || y >= height * 3 / 4; // skip = outside
+            }
+        }
+
+        return Dark(whole.Percentile(0.5))
+            && Dark(Histogram.Of(luminance, frame).Percentile(0.5))
+            && Dark(Histogram.Of(luminance, middle).Percentile(0.5));
     }
 
     private static float BrightestPaper(PaperBackground background)

@@ -11,9 +11,9 @@ internal sealed class BenchCleanupCommand : ICommand
 {
     private const int TimedBatch = 200;
 
-    /// <summary>Tilted photos on a table, then the pixel-aligned flat ones, each with its clean originals.</summary>
+    /// <summary>Tilted photos on a table (marked <c>:table</c>), then the pixel-aligned flat ones, each with its clean originals.</summary>
     private const string DefaultPairs =
-        "things200-phone:things200,symbola176-phone:symbola176,things200-phone-flat:things200,symbola176-phone-flat:symbola176";
+        "things200-phone:things200:table,symbola176-phone:symbola176:table,things200-phone-flat:things200,symbola176-phone-flat:symbola176";
 
     /// <summary>Clean sets our own simulator makes photos of (damage wider than the shared sets').</summary>
     private const string DefaultSimulated = "things200,symbola176";
@@ -30,7 +30,7 @@ internal sealed class BenchCleanupCommand : ICommand
         OptionSpec.Value("photos", "DIR", "photos pixel-aligned with --clean (default ../shared/datasets/symbola176-phone-flat)"),
         OptionSpec.Value("clean", "DIR", "clean originals, same stems (default ../shared/datasets/symbola176)"),
         OptionSpec.Value("table-photos", "DIR", "photos with a table around the sheet (default ../shared/datasets/symbola176-phone)"),
-        OptionSpec.Value("pairs", "LIST", $"PHOTOS:CLEAN folder pairs, both cleaned with the defaults and compared, comma-separated (default {DefaultPairs}, under ../shared/datasets)"),
+        OptionSpec.Value("pairs", "LIST", $"PHOTOS:CLEAN[:table] folder pairs (:table for photos of a sheet on a table), both cleaned and compared, comma-separated (default {DefaultPairs}, under ../shared/datasets)"),
         OptionSpec.Value("resolution", "N", "output side in pixels (default 64)"),
         OptionSpec.Value("repeat", "N", "timing runs; the median is reported (default 7)"),
         OptionSpec.Value("worst", "N", "list the N worst held-out photos of each pair (default 5)"),
@@ -132,12 +132,12 @@ internal sealed class BenchCleanupCommand : ICommand
         foreach (var pair in list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
             var parts = pair.Split(':');
-            if (parts.Length != 2)
+            if (parts.Length is < 2 or > 3 || (parts.Length == 3 && parts[2] != "table"))
             {
-                throw new UsageException($"--pairs: '{pair}' is not PHOTOS:CLEAN");
+                throw new UsageException($"--pairs: '{pair}' is not PHOTOS:CLEAN or PHOTOS:CLEAN:table");
             }
 
-            yield return CleanupSet.FromFolders(Resolve(parts[0], "pairs"), Resolve(parts[1], "pairs"));
+            yield return CleanupSet.FromFolders(Resolve(parts[0], "pairs"), Resolve(parts[1], "pairs"), onTable: parts.Length == 3);
         }
     }
 

@@ -9,7 +9,7 @@ namespace GanService.Worker.Cli;
 /// </summary>
 /// <remarks>
 /// Three comparisons per photo, each also counting the photos it makes worse than leaving them unprocessed:
-/// "vs clean" (crop off, the clean original just resized; only meaningful where photos are pixel-aligned), "vs clean,
+/// "vs clean" (crop off, the clean original just resized; only for pixel-aligned photos, not those on a table), "vs clean,
 /// both cropped" (defaults on the photo, crop only on the original: how the original really looks, framed alike) and
 /// "defaults on both" (the original cleaned too, as the earlier figures were measured).
 /// </remarks>
@@ -43,12 +43,15 @@ internal static class CleanupPairs
                     cleaned);
             }
 
-            var comparisons = new (string Label, Comparison Result)[]
-            {
-                ("vs clean", Compare(CropOff, PreprocessOptions.None, PreprocessOptions.None)),
-                ("vs clean, both cropped", Compare(PreprocessOptions.Default, CropOnly, CropOnly)),
-                ("defaults on both", Compare(PreprocessOptions.Default, PreprocessOptions.Default, CropOnly)),
-            };
+            // A photo on a table is cropped around its drawing, so its original is too (a scan keeps its frame).
+            var cropOnly = CropOnly with { CropToDrawing = set.OnTable };
+            var defaults = PreprocessOptions.Default with { CropToDrawing = set.OnTable };
+            List<(string Label, Comparison Result)> comparisons =
+            [
+                .. set.OnTable ? [] : new[] { ("vs clean", Compare(CropOff, PreprocessOptions.None, PreprocessOptions.None)) },
+                ("vs clean, both cropped", Compare(PreprocessOptions.Default, cropOnly, cropOnly)),
+                ("defaults on both", Compare(PreprocessOptions.Default, defaults, cropOnly)),
+            ];
 
             output.WriteLine($"SSIM at {resolution}x{resolution}, {photos.Count} photos from {set.Name} vs {set.CleanName} (tuning = odd stems, held-out = even)");
             var halves = new List<object>();
@@ -70,11 +73,11 @@ internal static class CleanupPairs
                 }
             }
 
-            var primary = comparisons[0].Result;
+            var (primaryLabel, primary) = comparisons[0];
             var worstHeldOut = Enumerable.Range(0, photos.Count).Where(i => !tuning[i]).OrderBy(i => primary.Cleaned[i]).Take(worstCount).ToList();
             foreach (var i in worstHeldOut)
             {
-                output.WriteLine($"    worst held-out (vs clean): {names[i]}  {primary.Cleaned[i]:0.0000} (unprocessed {primary.Unprocessed[i]:0.0000})");
+                output.WriteLine($"    worst held-out ({primaryLabel}): {names[i]}  {primary.Cleaned[i]:0.0000} (unprocessed {primary.Unprocessed[i]:0.0000})");
             }
 
             if (worstSheets is not null && worstHeldOut.Count > 0)

@@ -10,11 +10,15 @@ namespace GanService.Worker.Cli;
 /// <param name="Name">Where the photos come from (a folder, or e.g. <c>sim-flat/things200</c>).</param>
 /// <param name="CleanName">Where the clean originals come from.</param>
 /// <param name="FileLabel">The name's file-name form, for the sheets written per set.</param>
+/// <param name="OnTable">
+/// The photos show the sheet on a table: the clean-up crops them around the drawing, so the originals are compared
+/// cropped around theirs, and the pixel-aligned "vs clean" comparison means nothing.
+/// </param>
 internal sealed record CleanupSet(
-    string Name, string CleanName, string FileLabel, IReadOnlyList<PixelImage> Photos, IReadOnlyList<PixelImage> Cleans, IReadOnlyList<string> Stems)
+    string Name, string CleanName, string FileLabel, IReadOnlyList<PixelImage> Photos, IReadOnlyList<PixelImage> Cleans, IReadOnlyList<string> Stems, bool OnTable)
 {
     /// <summary>Every photo in <paramref name="photoDirectory"/> that has a clean original of the same stem.</summary>
-    public static CleanupSet FromFolders(string photoDirectory, string cleanDirectory)
+    public static CleanupSet FromFolders(string photoDirectory, string cleanDirectory, bool onTable)
     {
         var cleanByStem = ImageFolder.ByStem(cleanDirectory);
         var paths = ImageFolder.List(photoDirectory).Where(p => cleanByStem.ContainsKey(Path.GetFileNameWithoutExtension(p))).ToList();
@@ -30,7 +34,8 @@ internal sealed record CleanupSet(
             Path.GetFileName(photoDirectory),
             paths.ConvertAll(BenchCleanupCommand.Load),
             stems.ConvertAll(stem => BenchCleanupCommand.Load(cleanByStem[stem])),
-            stems);
+            stems,
+            onTable);
     }
 
     /// <summary>
@@ -44,8 +49,8 @@ internal sealed record CleanupSet(
         var cleans = simulated.ConvertAll(s => s.Clean);
         var stems = simulated.ConvertAll(s => s.Stem);
         return (
-            new CleanupSet($"sim-flat/{name}", cleanDirectory, $"sim-flat-{name}", simulated.ConvertAll(s => s.Photo.Flat), cleans, stems),
-            new CleanupSet($"sim-table/{name}", cleanDirectory, $"sim-table-{name}", simulated.ConvertAll(s => s.Photo.OnTable), cleans, stems));
+            new CleanupSet($"sim-flat/{name}", cleanDirectory, $"sim-flat-{name}", simulated.ConvertAll(s => s.Photo.Flat), cleans, stems, OnTable: false),
+            new CleanupSet($"sim-table/{name}", cleanDirectory, $"sim-table-{name}", simulated.ConvertAll(s => s.Photo.OnTable), cleans, stems, OnTable: true));
     }
 }
 

@@ -102,6 +102,28 @@ public class ImagePreprocessorCleanupTests
     }
 
     [Fact]
+    public void A_sheet_covering_only_a_third_of_a_dark_table_photo_keeps_its_polarity()
+    {
+        // A 150 x 150 sheet with a black block, in a 260 x 260 photo of a dark table: table is most of the picture.
+        var photo = Fixtures.Uniform(260, 260, 50);
+        var random = new Random(3);
+        for (var y = 55; y < 205; y++)
+        {
+            for (var x = 55; x < 205; x++)
+            {
+                var ink = x is >= 110 and < 150 && y is >= 115 and < 145;
+                photo.Pixels[(y * 260) + x] = (byte)((ink ? 60 : 200) + random.Next(-6, 7));
+            }
+        }
+
+        var prepared = ImagePreprocessor.Prepare(photo, Resolution, PreprocessOptions.Default);
+
+        // Paper stays white around a dark block (inverted, the block would come out white on black).
+        Assert.True(Measure.FrameMean(prepared) > 230, $"frame {Measure.FrameMean(prepared):0}");
+        Assert.True(prepared.Pixels[(Resolution / 2 * Resolution) + (Resolution / 2)] < 80, "the block should stay dark");
+    }
+
+    [Fact]
     public void A_small_drawing_on_a_large_sheet_is_still_cropped()
     {
         // A 40 x 30 block on a 200 x 160 white page: the crop (with its margin) is about a quarter of the page.

@@ -64,7 +64,9 @@ internal sealed class PaperBackground
 
     public int ImageHeight { get; }
 
-    public static PaperBackground Estimate(PixelImage image)
+    /// <param name="image">The picture, paper brighter than ink.</param>
+    /// <param name="castShadows">Whether soft-edged dark regions may be cast shadows (<see cref="SoftShadows"/>), to divide out.</param>
+    public static PaperBackground Estimate(PixelImage image, bool castShadows = true)
     {
         var shortSide = Math.Min(image.Width, image.Height);
         var cellSize = (double)shortSide / Math.Min(CellsAcrossShortSide, shortSide);
@@ -81,8 +83,14 @@ internal sealed class PaperBackground
             var cells = Grid.FromChannel(cellMeans, c);
             var closed = cells.Close(closingRadius);
             var trend = SmoothSurface.FitIgnoringDarkOutliers(closed, TrendDegree, StillPaper);
+            var shadows = castShadows ? SoftShadows.Find(closed, trend, StillPaper) : new bool[closed.Values.Length];
             for (var i = 0; i < closed.Values.Length; i++)
             {
+                if (shadows[i])
+                {
+                    continue; // a cast shadow: paper, however dark, divided out like any other shade
+                }
+
                 // Shade a little below the trend is real; far below, it is ink or table the closing could not fill.
                 // Fade from one to the other, so no seam appears where a shadow deepens past the limit.
                 var expected = Math.Max(trend.Values[i], 1f);

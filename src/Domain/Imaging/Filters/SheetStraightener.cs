@@ -16,9 +16,16 @@ internal static class SheetStraightener
     private const double MaxSideToImage = 1.6;
 
     /// <summary>The straightened image, or <paramref name="image"/> itself when no tilted sheet was found with confidence.</summary>
-    public static PixelImage Apply(PixelImage image)
+    public static PixelImage Apply(PixelImage image) => Apply(image, out _);
+
+    /// <summary>
+    /// As <see cref="Apply(PixelImage)"/>; <paramref name="sheetFound"/> says whether a bright sheet on a darker table was
+    /// seen at all, tilted or not: then the picture is a photo of paper, whatever share of it the table takes.
+    /// </summary>
+    public static PixelImage Apply(PixelImage image, out bool sheetFound)
     {
         var outline = SheetFinder.Find(image, insideRim: true);
+        sheetFound = outline is not null;
         if (outline is null || !IsPlausible(outline.Corners, image.Width, image.Height))
         {
             return image;
