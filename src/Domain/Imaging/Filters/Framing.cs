@@ -22,7 +22,7 @@ internal static class Framing
 
     /// <summary>
     /// The region to make square: around the drawing, or the whole picture when <paramref name="keepFilledFrame"/> and
-    /// the drawing already fills it. The caller says no for a sheet photographed on a table: the photo's edges cut
+    /// the drawing already fills it. The caller says no for a sheet found on a table: the photo's edges cut
     /// the table and the sheet anywhere, so that frame is worth nothing.
     /// </summary>
     public static PixelRect Choose(PixelImage image, bool[]? table, bool keepFilledFrame)

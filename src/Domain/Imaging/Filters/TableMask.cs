@@ -65,6 +65,13 @@ internal sealed class TableMask
     public bool Contains(int x, int y) =>
         x < left[y] || x >= Width - right[y] || y < top[x] || y >= Height - bottom[x];
 
+    /// <summary>The share of the picture's outermost pixels that are table.</summary>
+    public double BorderShare()
+    {
+        var onBorder = left.Count(d => d > 0) + right.Count(d => d > 0) + top.Count(d => d > 0) + bottom.Count(d => d > 0);
+        return onBorder / (2.0 * (Width + Height));
+    }
+
     /// <summary>Per pixel: inside the table?</summary>
     public bool[] ToPixels()
     {
