@@ -104,6 +104,7 @@ public class PhotoSimulatorTests
         AssertCovers(draws.Select(d => d.TiltDegrees), -PhotoDamage.MaxTiltDegrees, PhotoDamage.MaxTiltDegrees, "tilt");
         AssertCovers(draws.Select(d => d.Perspective.TopLeft.X), -PhotoDamage.MaxCornerShift, PhotoDamage.MaxCornerShift, "corner shift");
         AssertCovers(draws.Select(d => d.Table.Luminance), PhotoDamage.MinTableLuminance, PhotoDamage.MaxTableLuminance, "table luminance");
+        Assert.All(draws, d => Assert.True(d.Table.Luminance <= (PhotoDamage.MaxTableToPaper * d.Paper.Luminance) + 1e-9, $"table {d.Table.Luminance:0} on paper {d.Paper.Luminance:0}"));
         AssertCovers(draws.Select(d => d.Scale), PhotoDamage.MinScale, PhotoDamage.MaxScale, "scale");
         // Light at the darkest corner of the sheet, shadows aside: down to about 0.55, never black.
         AssertCovers(draws.Select(DarkestUnshadedLight), 0.55, 1, "uneven light", slack: 0.2);

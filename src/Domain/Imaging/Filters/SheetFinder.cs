@@ -77,6 +77,14 @@ internal static class SheetFinder
         var luminance = gray.Pixels;
         var threshold = Histogram.Of(luminance).OtsuThreshold();
         var table = TableFromBorder(luminance, width, height, threshold);
+
+        // Otsu splits the picture's dark from its bright, and paper in a hand's shadow can fall on the dark side, so the
+        // flood from the border runs into the shadow and bends the sheet's edge there. The table's own levels, read
+        // from that first flood (the shadow is the smaller part of it), give a tighter limit for a second one.
+        if (TableLimit(luminance, table) is { } limit && limit < threshold)
+        {
+            table = TableFromBorder(luminance, width, height, limit);
+        }
         if (HasConvincingTable(luminance, table, width, height) is not { } tableLevel)
         {
             return null;
@@ -114,6 +122,33 @@ internal static class SheetFinder
         }
 
         return new SheetOutline(corners, tilt * 180 / Math.PI, tableLevel);
+    }
+
+    /// <summary>
+    /// The brightest a table pixel plausibly is: its median plus four robust deviations (σ from the median absolute
+    /// deviation), or null when there is no table.
+    /// </summary>
+    private static int? TableLimit(byte[] luminance, bool[] table)
+    {
+        var levels = Histogram.Of(luminance, Array.ConvertAll(table, t => !t));
+        if (levels.Total == 0)
+        {
+            return null;
+        }
+
+        var median = levels.Percentile(0.5);
+        var deviations = new byte[luminance.Length];
+        var count = 0;
+        for (var i = 0; i < luminance.Length; i++)
+        {
+            if (table[i])
+            {
+                deviations[count++] = (byte)Math.Abs(luminance[i] - median);
+            }
+        }
+
+        var mad = Histogram.Of(deviations.AsSpan(0, count)).Percentile(0.5);
+        return median + (int)Math.Ceiling(4 * 1.4826 * Math.Max(mad, 1));
     }
 
     /// <summary>Dark pixels (at or below <paramref name="threshold"/>) 4-connected to the image border.</summary>

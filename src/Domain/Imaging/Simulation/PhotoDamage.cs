@@ -51,6 +51,12 @@ public sealed record PhotoDamage(
     public const double MaxTiltDegrees = 8;
     public const double MaxCornerShift = 0.04;
     public const double MinTableLuminance = 15, MaxTableLuminance = 130;
+
+    /// <summary>
+    /// The table is at most this bright relative to the paper under the same light: a sheet on a desk as light as the
+    /// paper itself (a white desk) shows no outline to find by brightness, and is left out of these sets.
+    /// </summary>
+    public const double MaxTableToPaper = 0.7;
     public const double MinScale = 1.5, MaxScale = 2.5;
 
     /// <summary>Paper colours under full light; each is scaled to a drawn luminance.</summary>
@@ -87,7 +93,8 @@ public sealed record PhotoDamage(
         var first = CastShadow.Draw(random);
         var second = random.NextDouble() < 0.35 ? CastShadow.Draw(random) : null;
         var perspective = new Perspective(Shift(random), Shift(random), Shift(random), Shift(random));
-        var table = Tables[random.Next(Tables.Length)].WithLuminance(Uniform(MinTableLuminance, MaxTableLuminance)).Clamped(255);
+        var tableLuminance = Uniform(MinTableLuminance, Math.Min(MaxTableLuminance, MaxTableToPaper * paper.Luminance));
+        var table = Tables[random.Next(Tables.Length)].WithLuminance(tableLuminance).Clamped(255);
         return new PhotoDamage(
             paper,
             ink,
