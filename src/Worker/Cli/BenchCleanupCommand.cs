@@ -45,7 +45,6 @@ internal sealed class BenchCleanupCommand : ICommand
     {
         var photosDirectory = BenchSupport.DatasetDirectory(arguments, "photos", "symbola176-phone-flat");
         var cleanDirectory = BenchSupport.DatasetDirectory(arguments, "clean", "symbola176");
-        var tableDirectory = BenchSupport.DatasetDirectory(arguments, "table-photos", "symbola176-phone");
         var resolution = arguments.Integer("resolution", 64, 11, 1024);
         var repeat = arguments.Integer("repeat", 7, 1, 100);
 
@@ -78,6 +77,7 @@ internal sealed class BenchCleanupCommand : ICommand
         }
 
         // Table border: brightness of the outer frame, with and without clean-up (auto-crop on).
+        var tableDirectory = BenchSupport.DatasetDirectory(arguments, "table-photos", "symbola176-phone");
         var tableBytes = ImageFolder.List(tableDirectory).Select(File.ReadAllBytes).ToList();
         if (tableBytes.Count == 0)
         {
