@@ -160,22 +160,23 @@ public static class ImagePreprocessor
 
         int dark = whole.Percentile(0.05), bright = whole.Percentile(0.95);
         bool Dark(int median) => median - dark < bright - median;
-        var frame = new bool[luminance.Length];
-        var middle = new bool[luminance.Length];
-        int frameWidth = Math.Max(1, Math.Min(width, height) / 20);
+        // Histogram.Of takes the pixels to skip: for the frame everything inside it, for the middle everything around it.
+        var insideFrame = new bool[luminance.Length];
+        var aroundMiddle = new bool[luminance.Length];
+        var frameWidth = Math.Max(1, Math.Min(width, height) / 20);
         for (var y = 0; y < height; y++)
         {
             for (var x = 0; x < width; x++)
             {
                 var i = (y * width) + x;
-                frame[i] = x >= frameWidth && y >= frameWidth && x < width - frameWidth && y < height - frameWidth; // skip = inside
-                middle[i] = x < width / 4 || y < height / 4 || x >= width * 3 / 4 || y >= height * 3 / 4; // skip = outside
+                insideFrame[i] = x >= frameWidth && y >= frameWidth && x < width - frameWidth && y < height - frameWidth;
+                aroundMiddle[i] = x < width / 4 || y < height / 4 || x >= width * 3 / 4 || y >= height * 3 / 4;
             }
         }
 
         return Dark(whole.Percentile(0.5))
-            && Dark(Histogram.Of(luminance, frame).Percentile(0.5))
-            && Dark(Histogram.Of(luminance, middle).Percentile(0.5));
+            && Dark(Histogram.Of(luminance, insideFrame).Percentile(0.5))
+            && Dark(Histogram.Of(luminance, aroundMiddle).Percentile(0.5));
     }
 
     private static float BrightestPaper(PaperBackground background)

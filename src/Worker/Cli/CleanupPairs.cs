@@ -29,12 +29,25 @@ internal static class CleanupPairs
             var (photos, cleans, names) = (set.Photos, set.Cleans, set.Stems);
             var tuning = names.Select(IsTuning).ToList();
 
+            // The comparisons share baselines and references: each (images, options) is prepared once.
+            var prepared = new Dictionary<(bool Photos, PreprocessOptions Options), PixelImage[]>();
+            PixelImage[] Prepare(bool ofPhotos, PreprocessOptions options)
+            {
+                if (!prepared.TryGetValue((ofPhotos, options), out var images))
+                {
+                    images = ImagePreprocessor.PrepareAll(ofPhotos ? photos : cleans, resolution, options);
+                    prepared[(ofPhotos, options)] = images;
+                }
+
+                return images;
+            }
+
             Comparison Compare(PreprocessOptions photoOptions, PreprocessOptions cleanOptions, PreprocessOptions baseline)
             {
-                var reference = ImagePreprocessor.PrepareAll(cleans, resolution, cleanOptions);
-                var cleaned = ImagePreprocessor.PrepareAll(photos, resolution, photoOptions);
-                var raw = ImagePreprocessor.PrepareAll(photos, resolution, baseline);
-                var rawReference = ImagePreprocessor.PrepareAll(cleans, resolution, baseline);
+                var reference = Prepare(ofPhotos: false, cleanOptions);
+                var cleaned = Prepare(ofPhotos: true, photoOptions);
+                var raw = Prepare(ofPhotos: true, baseline);
+                var rawReference = Prepare(ofPhotos: false, baseline);
                 return new Comparison(
                     Enumerable.Range(0, photos.Count).Select(i => Ssim.Mean(cleaned[i], reference[i])).ToArray(),
                     Enumerable.Range(0, photos.Count).Select(i => Ssim.Mean(raw[i], rawReference[i])).ToArray(),

@@ -136,18 +136,14 @@ internal static class SheetFinder
             return null;
         }
 
+        // The median absolute deviation, read off the histogram: widen a band round the median until it holds half.
         var median = levels.Percentile(0.5);
-        var deviations = new byte[luminance.Length];
-        var count = 0;
-        for (var i = 0; i < luminance.Length; i++)
+        var mad = 0;
+        while (levels.Count(Math.Max(0, median - mad), Math.Min(255, median + mad)) * 2 < levels.Total)
         {
-            if (table[i])
-            {
-                deviations[count++] = (byte)Math.Abs(luminance[i] - median);
-            }
+            mad++;
         }
 
-        var mad = Histogram.Of(deviations.AsSpan(0, count)).Percentile(0.5);
         return median + (int)Math.Ceiling(4 * 1.4826 * Math.Max(mad, 1));
     }
 
