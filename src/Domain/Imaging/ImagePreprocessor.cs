@@ -53,6 +53,16 @@ public static class ImagePreprocessor
         return result;
     }
 
+    /// <summary>
+    /// The corners of the sheet of paper the clean-up would straighten (top-left, top-right, bottom-right, bottom-left,
+    /// in <paramref name="photo"/> pixels, before the rim is trimmed), or null when it sees no sheet on a table.
+    /// </summary>
+    public static IReadOnlyList<(double X, double Y)>? FindSheet(PixelImage photo)
+    {
+        ArgumentNullException.ThrowIfNull(photo);
+        return SheetFinder.Find(photo)?.Corners;
+    }
+
     /// <summary>Prepares many images in parallel; the result keeps the order of <paramref name="sources"/>.</summary>
     public static PixelImage[] PrepareAll(IReadOnlyList<PixelImage> sources, int resolution, PreprocessOptions options)
     {

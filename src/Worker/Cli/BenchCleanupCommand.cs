@@ -1,4 +1,5 @@
 using GanService.Domain.Imaging;
+using GanService.Domain.Imaging.Simulation;
 
 namespace GanService.Worker.Cli;
 
@@ -36,6 +37,7 @@ internal sealed class BenchCleanupCommand : ICommand
         OptionSpec.Value("worst", "N", "list the N worst held-out photos of each pair (default 5)"),
         OptionSpec.Value("simulated", "LIST", $"clean folders to simulate photos of with our simulator, comma-separated, measured as sim-flat/NAME and sim-table/NAME (default {DefaultSimulated}, under ../shared/datasets; none to skip)"),
         OptionSpec.Value("seed", "N", "seed of the simulated photos' damage (default 1)"),
+        OptionSpec.Value("without", "LIST", "take these kinds of damage out of the simulated photos, to see what each costs: shadows, light, blur, grain, jpeg (comma-separated)"),
         OptionSpec.Value("sheets", "DIR", "write, per set, a contact sheet of its 16 worst tuning photos (clean | unprocessed | cleaned)"),
         OptionSpec.Value("worst-sheet", "DIR", "write, per set, a contact sheet of its worst held-out photos (see --worst), one row each"),
         OptionSpec.Switch("quality-only", "skip the table-border and timing measurements"),
@@ -146,6 +148,7 @@ internal sealed class BenchCleanupCommand : ICommand
     {
         var list = arguments.Text("simulated") ?? DefaultSimulated;
         var seed = arguments.Integer("seed", 1, 0, int.MaxValue);
+        var without = DamageLeftOut(arguments.Text("without"));
         if (list.Trim() == "none")
         {
             yield break;
@@ -153,10 +156,24 @@ internal sealed class BenchCleanupCommand : ICommand
 
         foreach (var folder in list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
-            var (flat, onTable) = CleanupSet.Simulated(Resolve(folder, "simulated"), seed);
+            var (flat, onTable) = CleanupSet.Simulated(Resolve(folder, "simulated"), seed, without);
             yield return flat;
             yield return onTable;
         }
+    }
+
+    /// <summary>The kinds named by --without (none when it is not given).</summary>
+    private static DamageKinds DamageLeftOut(string? list)
+    {
+        var kinds = DamageKinds.None;
+        foreach (var name in (list ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            kinds |= !char.IsAsciiDigit(name[0]) && Enum.TryParse<DamageKinds>(name, ignoreCase: true, out var kind) && kind != DamageKinds.None && Enum.IsDefined(kind)
+                ? kind
+                : throw new UsageException($"--without: '{name}' is not one of shadows, light, blur, grain, jpeg");
+        }
+
+        return kinds;
     }
 
     /// <summary>A folder as given, else under ../shared/datasets.</summary>

@@ -86,6 +86,11 @@ internal static class CleanupPairs
                 }
             }
 
+            if (set.SheetCorners is { } truth)
+            {
+                halves.AddRange(SheetOutlines.Measure(photos, truth, tuning, output));
+            }
+
             var (primaryLabel, primary) = comparisons[0];
             var worstHeldOut = Enumerable.Range(0, photos.Count).Where(i => !tuning[i]).OrderBy(i => primary.Cleaned[i]).Take(worstCount).ToList();
             foreach (var i in worstHeldOut)

@@ -14,8 +14,16 @@ namespace GanService.Worker.Cli;
 /// The photos show the sheet on a table: the clean-up crops them around the drawing, so the originals are compared
 /// cropped around theirs, and the pixel-aligned "vs clean" comparison means nothing.
 /// </param>
+/// <param name="SheetCorners">Where the sheet truly lies in each photo, when known (our simulator's table photos).</param>
 internal sealed record CleanupSet(
-    string Name, string CleanName, string FileLabel, IReadOnlyList<PixelImage> Photos, IReadOnlyList<PixelImage> Cleans, IReadOnlyList<string> Stems, bool OnTable)
+    string Name,
+    string CleanName,
+    string FileLabel,
+    IReadOnlyList<PixelImage> Photos,
+    IReadOnlyList<PixelImage> Cleans,
+    IReadOnlyList<string> Stems,
+    bool OnTable,
+    IReadOnlyList<IReadOnlyList<(double X, double Y)>>? SheetCorners = null)
 {
     /// <summary>Every photo in <paramref name="photoDirectory"/> that has a clean original of the same stem.</summary>
     public static CleanupSet FromFolders(string photoDirectory, string cleanDirectory, bool onTable)
@@ -42,22 +50,22 @@ internal sealed record CleanupSet(
     /// Our simulator's two sets of one clean folder: <c>sim-flat/NAME</c> (pixel-aligned with the originals) and
     /// <c>sim-table/NAME</c> (tilted, in perspective, on a table).
     /// </summary>
-    public static (CleanupSet Flat, CleanupSet OnTable) Simulated(string cleanDirectory, int seed)
+    public static (CleanupSet Flat, CleanupSet OnTable) Simulated(string cleanDirectory, int seed, DamageKinds without = DamageKinds.None)
     {
-        var simulated = SimulatedFolder.Simulate(cleanDirectory, seed);
+        var simulated = SimulatedFolder.Simulate(cleanDirectory, seed, without);
         var name = Path.GetFileName(Path.TrimEndingDirectorySeparator(cleanDirectory));
         var cleans = simulated.ConvertAll(s => s.Clean);
         var stems = simulated.ConvertAll(s => s.Stem);
         return (
             new CleanupSet($"sim-flat/{name}", cleanDirectory, $"sim-flat-{name}", simulated.ConvertAll(s => s.Photo.Flat), cleans, stems, OnTable: false),
-            new CleanupSet($"sim-table/{name}", cleanDirectory, $"sim-table-{name}", simulated.ConvertAll(s => s.Photo.OnTable), cleans, stems, OnTable: true));
+            new CleanupSet($"sim-table/{name}", cleanDirectory, $"sim-table-{name}", simulated.ConvertAll(s => s.Photo.OnTable), cleans, stems, OnTable: true, simulated.ConvertAll(s => s.Photo.Corners)));
     }
 }
 
 /// <summary>Every image of a folder of clean drawings through <see cref="PhotoSimulator"/>, each with its own stable draw.</summary>
 internal static class SimulatedFolder
 {
-    public static List<(string Stem, PixelImage Clean, SimulatedPhoto Photo)> Simulate(string cleanDirectory, int seed)
+    public static List<(string Stem, PixelImage Clean, SimulatedPhoto Photo)> Simulate(string cleanDirectory, int seed, DamageKinds without = DamageKinds.None)
     {
         var paths = ImageFolder.List(cleanDirectory);
         if (paths.Count == 0)
@@ -70,7 +78,7 @@ internal static class SimulatedFolder
         {
             var stem = Path.GetFileNameWithoutExtension(paths[i]);
             var clean = BenchCleanupCommand.Load(paths[i]);
-            results[i] = (stem, clean, PhotoSimulator.Simulate(clean, PhotoSimulator.ForImage(seed, stem)));
+            results[i] = (stem, clean, PhotoSimulator.Simulate(clean, PhotoSimulator.ForImage(seed, stem).Without(without)));
         });
         return [.. results];
     }

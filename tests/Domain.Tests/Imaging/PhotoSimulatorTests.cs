@@ -91,6 +91,21 @@ public class PhotoSimulatorTests
     }
 
     [Fact]
+    public void Without_takes_away_only_the_damage_named()
+    {
+        var damage = Enumerable.Range(0, 100).Select(seed => PhotoDamage.Draw(new Random(seed))).First(d => d.SecondShadow is not null);
+
+        Assert.Equal(damage, damage.Without(DamageKinds.None));
+        var unshadowed = damage.Without(DamageKinds.Shadows);
+        Assert.Equal((1.0, null), (unshadowed.FirstShadow.Brightness, unshadowed.SecondShadow));
+        Assert.Equal(damage with { FirstShadow = unshadowed.FirstShadow, SecondShadow = null }, unshadowed);
+
+        var bare = damage.Without(DamageKinds.Shadows | DamageKinds.Light | DamageKinds.Blur | DamageKinds.Grain | DamageKinds.Jpeg);
+        Assert.Equal((0.0, 0.0, 0.0, 0.0, 100), (bare.Gradient.Strength, bare.Vignette.Strength, bare.BlurSigma, bare.GrainSigma, bare.JpegQuality));
+        Assert.Equal((damage.TiltDegrees, damage.Perspective, damage.Table, damage.Paper), (bare.TiltDegrees, bare.Perspective, bare.Table, bare.Paper));
+    }
+
+    [Fact]
     public void Draws_stay_within_the_stated_ranges_and_cover_them()
     {
         var draws = Enumerable.Range(0, 500).Select(seed => PhotoDamage.Draw(new Random(seed))).ToList();

@@ -1,4 +1,5 @@
 using GanService.Domain.Imaging;
+using GanService.Worker.Cli;
 
 namespace GanService.Worker.Tests.Cli;
 
@@ -61,5 +62,35 @@ public sealed class SimulatePhotosCommandTests
         Assert.Equal(["sim-flat/symbola176", "sim-table/symbola176"], sets);
         Assert.Contains("worst held-out (vs clean)", run.Output);
         Assert.Equal(2, Directory.GetFiles(temp.Path, "*-worst-held-out.png").Length);
+
+        // Only the table set knows where its sheets truly lie, so only it reports how well they were found.
+        var outlines = run.Summary.GetProperty("pairs").EnumerateArray()
+            .Select(p => p.GetProperty("halves").EnumerateArray().Where(h => h.GetProperty("comparison").GetString() == "sheet outline").ToList())
+            .ToList();
+        Assert.Empty(outlines[0]);
+        var all = Assert.Single(outlines[1], h => h.GetProperty("half").GetString() == "all");
+        var (count, found, accurate) = (all.GetProperty("count").GetInt32(), all.GetProperty("found").GetInt32(), all.GetProperty("cornersWithinTolerance").GetInt32());
+        Assert.True(count > 0 && found <= count && accurate <= found, $"count {count}, found {found}, accurate {accurate}");
+    }
+
+    [Fact]
+    public void Bench_cleanup_without_a_kind_of_damage_it_does_not_know_is_a_usage_error()
+    {
+        var fixtures = CommandLineRunner.FixtureImages;
+        var run = CommandLineRunner.Run("bench-cleanup", "--photos", fixtures, "--clean", fixtures, "--pairs", "", "--simulated", fixtures,
+            "--without", "shadows,sunshine", "--quality-only");
+
+        Assert.NotEqual(0, run.ExitCode);
+        Assert.Contains("'sunshine' is not one of shadows, light, blur, grain, jpeg", run.Error);
+    }
+
+    [Fact]
+    public void A_sheet_outlines_corner_error_is_its_farthest_corner_over_the_longer_side()
+    {
+        (double X, double Y)[] truth = [(10, 10), (110, 10), (110, 60), (10, 60)];
+        (double X, double Y)[] found = [(10, 10), (113, 14), (110, 60), (11, 60)];
+
+        Assert.Equal(0.0, SheetOutlines.WorstCornerError(truth, truth));
+        Assert.Equal(0.05, SheetOutlines.WorstCornerError(found, truth), 12); // (3, 4) off, 5 px of a 100 px side
     }
 }

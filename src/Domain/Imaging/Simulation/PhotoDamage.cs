@@ -117,6 +117,36 @@ public sealed record PhotoDamage(
         static Offset Shift(Random random) =>
             new((random.NextDouble() * 2 - 1) * MaxCornerShift, (random.NextDouble() * 2 - 1) * MaxCornerShift);
     }
+
+    /// <summary>
+    /// This damage with the <paramref name="kinds"/> taken away (everything else, the tilt and table included, as drawn):
+    /// measuring without one kind tells what that kind costs the clean-up.
+    /// </summary>
+    public PhotoDamage Without(DamageKinds kinds) => this with
+    {
+        FirstShadow = kinds.HasFlag(DamageKinds.Shadows) ? FirstShadow with { Brightness = 1 } : FirstShadow,
+        SecondShadow = kinds.HasFlag(DamageKinds.Shadows) ? null : SecondShadow,
+        Gradient = kinds.HasFlag(DamageKinds.Light) ? Gradient with { Strength = 0 } : Gradient,
+        Vignette = kinds.HasFlag(DamageKinds.Light) ? Vignette with { Strength = 0 } : Vignette,
+        BlurSigma = kinds.HasFlag(DamageKinds.Blur) ? 0 : BlurSigma,
+        GrainSigma = kinds.HasFlag(DamageKinds.Grain) ? 0 : GrainSigma,
+        JpegQuality = kinds.HasFlag(DamageKinds.Jpeg) ? 100 : JpegQuality,
+    };
+}
+
+/// <summary>Kinds of damage that <see cref="PhotoDamage.Without"/> can take away.</summary>
+[Flags]
+public enum DamageKinds
+{
+    None = 0,
+    /// <summary>Cast shadows of a hand or phone.</summary>
+    Shadows = 1,
+    /// <summary>The light's gradient and vignette.</summary>
+    Light = 2,
+    Blur = 4,
+    Grain = 8,
+    /// <summary>JPEG saved at quality 100 instead of the drawn one.</summary>
+    Jpeg = 16,
 }
 
 /// <summary>A colour as three doubles (0..255 for colours, 0..1 for reflectances).</summary>
